@@ -1,0 +1,282 @@
+/*
+ * http.h stand-in for the jetty-httpsys emulator: the HTTP Server API v2 types and functions with
+ * the Windows x64 layouts of ../../../../../../shared/reference/httpapi-x64-layout.md (mingw-w64
+ * http.h). The _Static_asserts at the end pin every size and offset the emulator relies on.
+ */
+#ifndef EMU_HTTP_H
+#define EMU_HTTP_H
+
+#include "windows.h"
+
+typedef ULONGLONG HTTP_OPAQUE_ID, HTTP_REQUEST_ID, HTTP_CONNECTION_ID, HTTP_RAW_CONNECTION_ID,
+    HTTP_SERVER_SESSION_ID, HTTP_URL_GROUP_ID, HTTP_URL_CONTEXT;
+typedef HTTP_OPAQUE_ID *PHTTP_OPAQUE_ID, *PHTTP_REQUEST_ID, *PHTTP_SERVER_SESSION_ID, *PHTTP_URL_GROUP_ID;
+#define HTTP_NULL_ID 0ull
+
+typedef struct _HTTPAPI_VERSION { USHORT HttpApiMajorVersion; USHORT HttpApiMinorVersion; } HTTPAPI_VERSION;
+#define HTTPAPI_VERSION_1 {1, 0}
+#define HTTPAPI_VERSION_2 {2, 0}
+typedef struct _HTTP_VERSION { USHORT MajorVersion; USHORT MinorVersion; } HTTP_VERSION;
+
+typedef enum _HTTP_VERB {
+    HttpVerbUnparsed, HttpVerbUnknown, HttpVerbInvalid, HttpVerbOPTIONS, HttpVerbGET, HttpVerbHEAD,
+    HttpVerbPOST, HttpVerbPUT, HttpVerbDELETE, HttpVerbTRACE, HttpVerbCONNECT, HttpVerbTRACK,
+    HttpVerbMOVE, HttpVerbCOPY, HttpVerbPROPFIND, HttpVerbPROPPATCH, HttpVerbMKCOL, HttpVerbLOCK,
+    HttpVerbUNLOCK, HttpVerbSEARCH, HttpVerbMaximum
+} HTTP_VERB;
+
+typedef enum _HTTP_HEADER_ID {
+    HttpHeaderCacheControl = 0, HttpHeaderConnection = 1, HttpHeaderDate = 2, HttpHeaderKeepAlive = 3,
+    HttpHeaderPragma = 4, HttpHeaderTrailer = 5, HttpHeaderTransferEncoding = 6, HttpHeaderUpgrade = 7,
+    HttpHeaderVia = 8, HttpHeaderWarning = 9, HttpHeaderAllow = 10, HttpHeaderContentLength = 11,
+    HttpHeaderContentType = 12, HttpHeaderContentEncoding = 13, HttpHeaderContentLanguage = 14,
+    HttpHeaderContentLocation = 15, HttpHeaderContentMd5 = 16, HttpHeaderContentRange = 17,
+    HttpHeaderExpires = 18, HttpHeaderLastModified = 19, HttpHeaderAccept = 20,
+    HttpHeaderAcceptCharset = 21, HttpHeaderAcceptEncoding = 22, HttpHeaderAcceptLanguage = 23,
+    HttpHeaderAuthorization = 24, HttpHeaderCookie = 25, HttpHeaderExpect = 26, HttpHeaderFrom = 27,
+    HttpHeaderHost = 28, HttpHeaderIfMatch = 29, HttpHeaderIfModifiedSince = 30,
+    HttpHeaderIfNoneMatch = 31, HttpHeaderIfRange = 32, HttpHeaderIfUnmodifiedSince = 33,
+    HttpHeaderMaxForwards = 34, HttpHeaderProxyAuthorization = 35, HttpHeaderReferer = 36,
+    HttpHeaderRange = 37, HttpHeaderTe = 38, HttpHeaderTranslate = 39, HttpHeaderUserAgent = 40,
+    HttpHeaderRequestMaximum = 41,
+    HttpHeaderAcceptRanges = 20, HttpHeaderAge = 21, HttpHeaderEtag = 22, HttpHeaderLocation = 23,
+    HttpHeaderProxyAuthenticate = 24, HttpHeaderRetryAfter = 25, HttpHeaderServer = 26,
+    HttpHeaderSetCookie = 27, HttpHeaderVary = 28, HttpHeaderWwwAuthenticate = 29,
+    HttpHeaderResponseMaximum = 30, HttpHeaderMaximum = 41
+} HTTP_HEADER_ID;
+
+typedef struct _HTTP_KNOWN_HEADER { USHORT RawValueLength; PCSTR pRawValue; } HTTP_KNOWN_HEADER, *PHTTP_KNOWN_HEADER;
+typedef struct _HTTP_UNKNOWN_HEADER {
+    USHORT NameLength; USHORT RawValueLength; PCSTR pName; PCSTR pRawValue;
+} HTTP_UNKNOWN_HEADER, *PHTTP_UNKNOWN_HEADER;
+
+typedef struct _HTTP_REQUEST_HEADERS {
+    USHORT UnknownHeaderCount; PHTTP_UNKNOWN_HEADER pUnknownHeaders;
+    USHORT TrailerCount; PHTTP_UNKNOWN_HEADER pTrailers;
+    HTTP_KNOWN_HEADER KnownHeaders[HttpHeaderRequestMaximum];
+} HTTP_REQUEST_HEADERS;
+typedef struct _HTTP_RESPONSE_HEADERS {
+    USHORT UnknownHeaderCount; PHTTP_UNKNOWN_HEADER pUnknownHeaders;
+    USHORT TrailerCount; PHTTP_UNKNOWN_HEADER pTrailers;
+    HTTP_KNOWN_HEADER KnownHeaders[HttpHeaderResponseMaximum];
+} HTTP_RESPONSE_HEADERS;
+
+typedef struct _HTTP_COOKED_URL {
+    USHORT FullUrlLength; USHORT HostLength; USHORT AbsPathLength; USHORT QueryStringLength;
+    PCWSTR pFullUrl; PCWSTR pHost; PCWSTR pAbsPath; PCWSTR pQueryString;
+} HTTP_COOKED_URL;
+
+/* Windows SOCKADDR family values: AF_INET 2, AF_INET6 23 (not Linux's 10). */
+#define WIN_AF_INET 2
+#define WIN_AF_INET6 23
+typedef struct _WIN_SOCKADDR { USHORT sa_family; CHAR sa_data[14]; } SOCKADDR, *PSOCKADDR;
+typedef struct _WIN_SOCKADDR_IN { SHORT sin_family; USHORT sin_port; uint32_t sin_addr; CHAR sin_zero[8]; } SOCKADDR_IN;
+typedef struct _WIN_SOCKADDR_IN6 {
+    SHORT sin6_family; USHORT sin6_port; ULONG sin6_flowinfo; UCHAR sin6_addr[16]; ULONG sin6_scope_id;
+} SOCKADDR_IN6;
+typedef struct _HTTP_TRANSPORT_ADDRESS { PSOCKADDR pRemoteAddress; PSOCKADDR pLocalAddress; } HTTP_TRANSPORT_ADDRESS;
+
+typedef enum _HTTP_DATA_CHUNK_TYPE {
+    HttpDataChunkFromMemory, HttpDataChunkFromFileHandle, HttpDataChunkFromFragmentCache,
+    HttpDataChunkFromFragmentCacheEx, HttpDataChunkMaximum
+} HTTP_DATA_CHUNK_TYPE;
+typedef struct _HTTP_BYTE_RANGE { ULONGLONG StartingOffset; ULONGLONG Length; } HTTP_BYTE_RANGE;
+typedef struct _HTTP_DATA_CHUNK {
+    HTTP_DATA_CHUNK_TYPE DataChunkType;
+    union {
+        struct { PVOID pBuffer; ULONG BufferLength; } FromMemory;
+        struct { HTTP_BYTE_RANGE ByteRange; HANDLE FileHandle; } FromFileHandle;
+        struct { USHORT FragmentNameLength; PCWSTR pFragmentName; } FromFragmentCache;
+    } u;
+} HTTP_DATA_CHUNK, *PHTTP_DATA_CHUNK;
+
+typedef struct _HTTP_SSL_INFO HTTP_SSL_INFO, *PHTTP_SSL_INFO;
+typedef struct _HTTP_REQUEST_INFO { ULONG InfoType; ULONG InfoLength; PVOID pInfo; } HTTP_REQUEST_INFO, *PHTTP_REQUEST_INFO;
+
+/* The V1 fields; V2 repeats them first (mingw uses an anonymous struct for the same layout). */
+#define HTTP_REQUEST_V1_FIELDS \
+    ULONG Flags; \
+    HTTP_CONNECTION_ID ConnectionId; \
+    HTTP_REQUEST_ID RequestId; \
+    HTTP_URL_CONTEXT UrlContext; \
+    HTTP_VERSION Version; \
+    HTTP_VERB Verb; \
+    USHORT UnknownVerbLength; \
+    USHORT RawUrlLength; \
+    PCSTR pUnknownVerb; \
+    PCSTR pRawUrl; \
+    HTTP_COOKED_URL CookedUrl; \
+    HTTP_TRANSPORT_ADDRESS Address; \
+    HTTP_REQUEST_HEADERS Headers; \
+    ULONGLONG BytesReceived; \
+    USHORT EntityChunkCount; \
+    PHTTP_DATA_CHUNK pEntityChunks; \
+    HTTP_RAW_CONNECTION_ID RawConnectionId; \
+    PHTTP_SSL_INFO pSslInfo;
+typedef struct _HTTP_REQUEST_V1 {
+    HTTP_REQUEST_V1_FIELDS
+} HTTP_REQUEST_V1;
+typedef struct _HTTP_REQUEST_V2 {
+    HTTP_REQUEST_V1_FIELDS
+    USHORT RequestInfoCount;
+    PHTTP_REQUEST_INFO pRequestInfo;
+} HTTP_REQUEST_V2, HTTP_REQUEST, *PHTTP_REQUEST;
+
+typedef struct _HTTP_RESPONSE_INFO { ULONG Type; ULONG Length; PVOID pInfo; } HTTP_RESPONSE_INFO, *PHTTP_RESPONSE_INFO;
+#define HTTP_RESPONSE_V1_FIELDS \
+    ULONG Flags; \
+    HTTP_VERSION Version; \
+    USHORT StatusCode; \
+    USHORT ReasonLength; \
+    PCSTR pReason; \
+    HTTP_RESPONSE_HEADERS Headers; \
+    USHORT EntityChunkCount; \
+    PHTTP_DATA_CHUNK pEntityChunks;
+typedef struct _HTTP_RESPONSE_V1 {
+    HTTP_RESPONSE_V1_FIELDS
+} HTTP_RESPONSE_V1;
+typedef struct _HTTP_RESPONSE_V2 {
+    HTTP_RESPONSE_V1_FIELDS
+    USHORT ResponseInfoCount;
+    PHTTP_RESPONSE_INFO pResponseInfo;
+} HTTP_RESPONSE_V2, HTTP_RESPONSE, *PHTTP_RESPONSE;
+
+typedef struct _HTTP_CACHE_POLICY { ULONG Policy; ULONG SecondsToLive; } HTTP_CACHE_POLICY, *PHTTP_CACHE_POLICY;
+typedef struct _HTTP_LOG_DATA HTTP_LOG_DATA, *PHTTP_LOG_DATA;
+
+typedef enum _HTTP_SERVER_PROPERTY {
+    HttpServerAuthenticationProperty, HttpServerLoggingProperty, HttpServerQosProperty,
+    HttpServerTimeoutsProperty, HttpServerQueueLengthProperty, HttpServerStateProperty,
+    HttpServer503VerbosityProperty, HttpServerBindingProperty, HttpServerExtendedAuthenticationProperty,
+    HttpServerListenEndpointProperty, HttpServerChannelBindProperty, HttpServerProtectionLevelProperty
+} HTTP_SERVER_PROPERTY;
+typedef struct _HTTP_PROPERTY_FLAGS { ULONG Present; } HTTP_PROPERTY_FLAGS;
+typedef enum _HTTP_ENABLED_STATE { HttpEnabledStateActive, HttpEnabledStateInactive } HTTP_ENABLED_STATE;
+typedef struct _HTTP_STATE_INFO { HTTP_PROPERTY_FLAGS Flags; HTTP_ENABLED_STATE State; } HTTP_STATE_INFO;
+typedef struct _HTTP_BINDING_INFO { HTTP_PROPERTY_FLAGS Flags; HANDLE RequestQueueHandle; } HTTP_BINDING_INFO;
+typedef struct _HTTP_TIMEOUT_LIMIT_INFO {
+    HTTP_PROPERTY_FLAGS Flags;
+    USHORT EntityBody; USHORT DrainEntityBody; USHORT RequestQueue; USHORT IdleConnection; USHORT HeaderWait;
+    ULONG MinSendRate;
+} HTTP_TIMEOUT_LIMIT_INFO;
+typedef enum _HTTP_QOS_SETTING_TYPE {
+    HttpQosSettingTypeBandwidth, HttpQosSettingTypeConnectionLimit, HttpQosSettingTypeFlowRate
+} HTTP_QOS_SETTING_TYPE;
+typedef struct _HTTP_QOS_SETTING_INFO { HTTP_QOS_SETTING_TYPE QosType; PVOID QosSetting; } HTTP_QOS_SETTING_INFO;
+typedef struct _HTTP_CONNECTION_LIMIT_INFO { HTTP_PROPERTY_FLAGS Flags; ULONG MaxConnections; } HTTP_CONNECTION_LIMIT_INFO;
+typedef enum _HTTP_503_RESPONSE_VERBOSITY {
+    Http503ResponseVerbosityBasic, Http503ResponseVerbosityLimited, Http503ResponseVerbosityFull
+} HTTP_503_RESPONSE_VERBOSITY;
+
+#define HTTP_INITIALIZE_SERVER 0x1u
+#define HTTP_INITIALIZE_CONFIG 0x2u
+#define HTTP_RECEIVE_REQUEST_FLAG_COPY_BODY 0x1u
+#define HTTP_RECEIVE_REQUEST_FLAG_FLUSH_BODY 0x2u
+#define HTTP_RECEIVE_REQUEST_ENTITY_BODY_FLAG_FILL_BUFFER 0x1u
+#define HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS 0x1u
+#define HTTP_SEND_RESPONSE_FLAG_DISCONNECT 0x1u
+#define HTTP_SEND_RESPONSE_FLAG_MORE_DATA 0x2u
+#define HTTP_SEND_RESPONSE_FLAG_BUFFER_DATA 0x4u
+#define HTTP_SEND_RESPONSE_FLAG_ENABLE_NAGLING 0x8u
+#define HTTP_SEND_RESPONSE_FLAG_PROCESS_RANGES 0x20u
+#define HTTP_SEND_RESPONSE_FLAG_OPAQUE 0x40u
+#define HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING 0x1u
+#define HTTP_CREATE_REQUEST_QUEUE_FLAG_CONTROLLER 0x2u
+#define HTTP_URL_FLAG_REMOVE_ALL 0x1u
+#define HTTP_LIMIT_INFINITE 0xFFFFFFFFu
+
+ULONG HttpInitialize(HTTPAPI_VERSION Version, ULONG Flags, PVOID pReserved);
+ULONG HttpTerminate(ULONG Flags, PVOID pReserved);
+ULONG HttpCreateServerSession(HTTPAPI_VERSION Version, PHTTP_SERVER_SESSION_ID pServerSessionId, ULONG Reserved);
+ULONG HttpCloseServerSession(HTTP_SERVER_SESSION_ID ServerSessionId);
+ULONG HttpSetServerSessionProperty(HTTP_SERVER_SESSION_ID ServerSessionId, HTTP_SERVER_PROPERTY Property,
+                                   PVOID pPropertyInformation, ULONG PropertyInformationLength);
+ULONG HttpCreateUrlGroup(HTTP_SERVER_SESSION_ID ServerSessionId, PHTTP_URL_GROUP_ID pUrlGroupId, ULONG Reserved);
+ULONG HttpCloseUrlGroup(HTTP_URL_GROUP_ID UrlGroupId);
+ULONG HttpAddUrlToUrlGroup(HTTP_URL_GROUP_ID UrlGroupId, PCWSTR pFullyQualifiedUrl, HTTP_URL_CONTEXT UrlContext,
+                           ULONG Reserved);
+ULONG HttpRemoveUrlFromUrlGroup(HTTP_URL_GROUP_ID UrlGroupId, PCWSTR pFullyQualifiedUrl, ULONG Flags);
+ULONG HttpSetUrlGroupProperty(HTTP_URL_GROUP_ID UrlGroupId, HTTP_SERVER_PROPERTY Property,
+                              PVOID pPropertyInformation, ULONG PropertyInformationLength);
+ULONG HttpCreateRequestQueue(HTTPAPI_VERSION Version, PCWSTR pName, PSECURITY_ATTRIBUTES pSecurityAttributes,
+                             ULONG Flags, PHANDLE pReqQueueHandle);
+ULONG HttpCloseRequestQueue(HANDLE ReqQueueHandle);
+ULONG HttpShutdownRequestQueue(HANDLE ReqQueueHandle);
+ULONG HttpSetRequestQueueProperty(HANDLE ReqQueueHandle, HTTP_SERVER_PROPERTY Property, PVOID pPropertyInformation,
+                                  ULONG PropertyInformationLength, ULONG Reserved1, PVOID Reserved2);
+ULONG HttpReceiveHttpRequest(HANDLE ReqQueueHandle, HTTP_REQUEST_ID RequestId, ULONG Flags,
+                             PHTTP_REQUEST pRequestBuffer, ULONG RequestBufferLength, PULONG pBytesReturned,
+                             LPOVERLAPPED pOverlapped);
+ULONG HttpReceiveRequestEntityBody(HANDLE ReqQueueHandle, HTTP_REQUEST_ID RequestId, ULONG Flags,
+                                   PVOID pEntityBuffer, ULONG EntityBufferLength, PULONG pBytesReturned,
+                                   LPOVERLAPPED pOverlapped);
+ULONG HttpSendHttpResponse(HANDLE ReqQueueHandle, HTTP_REQUEST_ID RequestId, ULONG Flags,
+                           PHTTP_RESPONSE pHttpResponse, PHTTP_CACHE_POLICY pCachePolicy, PULONG pBytesSent,
+                           PVOID pReserved1, ULONG Reserved2, LPOVERLAPPED pOverlapped, PHTTP_LOG_DATA pLogData);
+ULONG HttpSendResponseEntityBody(HANDLE ReqQueueHandle, HTTP_REQUEST_ID RequestId, ULONG Flags,
+                                 USHORT EntityChunkCount, PHTTP_DATA_CHUNK pEntityChunks, PULONG pBytesSent,
+                                 PVOID pReserved1, ULONG Reserved2, LPOVERLAPPED pOverlapped,
+                                 PHTTP_LOG_DATA pLogData);
+ULONG HttpWaitForDisconnect(HANDLE ReqQueueHandle, HTTP_CONNECTION_ID ConnectionId, LPOVERLAPPED pOverlapped);
+ULONG HttpWaitForDisconnectEx(HANDLE ReqQueueHandle, HTTP_CONNECTION_ID ConnectionId, ULONG Reserved,
+                              LPOVERLAPPED pOverlapped);
+ULONG HttpCancelHttpRequest(HANDLE ReqQueueHandle, HTTP_REQUEST_ID RequestId, LPOVERLAPPED pOverlapped);
+
+/* Emulator-only exports (never in httpapi.dll). */
+typedef struct _HTTP_EMU_COUNTERS {
+    ULONGLONG Sessions, UrlGroups, Queues, Ports, Connections, Requests, PendingOverlapped, BufferedBytes;
+} HTTP_EMU_COUNTERS;
+ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *pCounters, ULONG Size);
+ULONG HttpEmuFailNext(const char *Function, ULONG Count, ULONG Win32Error);
+ULONG HttpEmuClearFaults(void);
+ULONGLONG HttpEmuGetCallCount(const char *Function);
+void HttpEmuResetCallCounts(void);
+
+/* Windows x64 layout pins (httpapi-x64-layout.md; F-5, F-6). */
+_Static_assert(sizeof(HTTP_KNOWN_HEADER) == 16, "HTTP_KNOWN_HEADER");
+_Static_assert(sizeof(HTTP_UNKNOWN_HEADER) == 24, "HTTP_UNKNOWN_HEADER");
+_Static_assert(sizeof(HTTP_REQUEST_HEADERS) == 688, "HTTP_REQUEST_HEADERS");
+_Static_assert(sizeof(HTTP_RESPONSE_HEADERS) == 512, "HTTP_RESPONSE_HEADERS");
+_Static_assert(sizeof(HTTP_COOKED_URL) == 40, "HTTP_COOKED_URL");
+_Static_assert(sizeof(SOCKADDR_IN) == 16 && sizeof(SOCKADDR_IN6) == 28, "SOCKADDR");
+_Static_assert(sizeof(HTTP_DATA_CHUNK) == 32, "HTTP_DATA_CHUNK");
+_Static_assert(offsetof(HTTP_DATA_CHUNK, u.FromMemory.pBuffer) == 8, "pBuffer");
+_Static_assert(offsetof(HTTP_DATA_CHUNK, u.FromMemory.BufferLength) == 16, "BufferLength");
+_Static_assert(sizeof(HTTP_REQUEST_V1) == 848, "HTTP_REQUEST_V1");
+_Static_assert(sizeof(HTTP_REQUEST_V2) == 864, "HTTP_REQUEST_V2");
+_Static_assert(offsetof(HTTP_REQUEST_V1, ConnectionId) == 8, "ConnectionId");
+_Static_assert(offsetof(HTTP_REQUEST_V1, RequestId) == 16, "RequestId");
+_Static_assert(offsetof(HTTP_REQUEST_V1, UrlContext) == 24, "UrlContext");
+_Static_assert(offsetof(HTTP_REQUEST_V1, Version) == 32, "Version");
+_Static_assert(offsetof(HTTP_REQUEST_V1, Verb) == 36, "Verb");
+_Static_assert(offsetof(HTTP_REQUEST_V1, UnknownVerbLength) == 40, "UnknownVerbLength");
+_Static_assert(offsetof(HTTP_REQUEST_V1, RawUrlLength) == 42, "RawUrlLength");
+_Static_assert(offsetof(HTTP_REQUEST_V1, pUnknownVerb) == 48, "pUnknownVerb");
+_Static_assert(offsetof(HTTP_REQUEST_V1, pRawUrl) == 56, "pRawUrl");
+_Static_assert(offsetof(HTTP_REQUEST_V1, CookedUrl) == 64, "CookedUrl");
+_Static_assert(offsetof(HTTP_REQUEST_V1, Address) == 104, "Address");
+_Static_assert(offsetof(HTTP_REQUEST_V1, Headers) == 120, "Headers");
+_Static_assert(offsetof(HTTP_REQUEST_V1, BytesReceived) == 808, "BytesReceived");
+_Static_assert(offsetof(HTTP_REQUEST_V1, EntityChunkCount) == 816, "EntityChunkCount");
+_Static_assert(offsetof(HTTP_REQUEST_V1, pEntityChunks) == 824, "pEntityChunks");
+_Static_assert(offsetof(HTTP_REQUEST_V1, RawConnectionId) == 832, "RawConnectionId");
+_Static_assert(offsetof(HTTP_REQUEST_V1, pSslInfo) == 840, "pSslInfo");
+_Static_assert(offsetof(HTTP_REQUEST_V2, RequestInfoCount) == 848, "RequestInfoCount");
+_Static_assert(offsetof(HTTP_REQUEST_V2, pRequestInfo) == 856, "pRequestInfo");
+_Static_assert(sizeof(HTTP_RESPONSE_V1) == 552 && sizeof(HTTP_RESPONSE_V2) == 568, "HTTP_RESPONSE");
+_Static_assert(offsetof(HTTP_RESPONSE_V1, StatusCode) == 8, "StatusCode");
+_Static_assert(offsetof(HTTP_RESPONSE_V1, pReason) == 16, "pReason");
+_Static_assert(offsetof(HTTP_RESPONSE_V1, Headers) == 24, "Headers");
+_Static_assert(offsetof(HTTP_RESPONSE_V1, EntityChunkCount) == 536, "EntityChunkCount");
+_Static_assert(offsetof(HTTP_RESPONSE_V1, pEntityChunks) == 544, "pEntityChunks");
+_Static_assert(sizeof(HTTP_TIMEOUT_LIMIT_INFO) == 20, "HTTP_TIMEOUT_LIMIT_INFO");
+_Static_assert(offsetof(HTTP_TIMEOUT_LIMIT_INFO, MinSendRate) == 16, "MinSendRate");
+_Static_assert(sizeof(HTTP_BINDING_INFO) == 16, "HTTP_BINDING_INFO");
+_Static_assert(sizeof(HTTP_QOS_SETTING_INFO) == 16, "HTTP_QOS_SETTING_INFO");
+_Static_assert(sizeof(HTTP_CONNECTION_LIMIT_INFO) == 8, "HTTP_CONNECTION_LIMIT_INFO");
+_Static_assert(sizeof(OVERLAPPED) == 32 && offsetof(OVERLAPPED, hEvent) == 24, "OVERLAPPED");
+_Static_assert(sizeof(OVERLAPPED_ENTRY) == 32 && offsetof(OVERLAPPED_ENTRY, dwNumberOfBytesTransferred) == 24,
+               "OVERLAPPED_ENTRY");
+_Static_assert(sizeof(SECURITY_ATTRIBUTES) == 24, "SECURITY_ATTRIBUTES");
+
+#endif

@@ -1,0 +1,646 @@
+/*
+ * net: the event loop (one epoll thread, no thread per connection), listeners per port,
+ * connections: reading request heads and bodies, holding pipelined requests back (F-67),
+ * writing responses with back-pressure, lingering close, resets, and the timers of
+ * HTTP_TIMEOUT_LIMIT_INFO (F-96..F-99).
+ */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+static int g_epoll = -1;
+static pthread_once_t g_loop_once = PTHREAD_ONCE_INIT;
+static listener *g_listeners;
+static listener *g_grave_listeners;
+static conn *g_grave_conns;
+static unsigned long g_gen = 1;
+static ULONGLONG g_first_conn_id, g_last_conn_id;
+
+#define CONN_BUCKETS 4096
+static conn *g_conns[CONN_BUCKETS];
+
+double emu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+conn *emu_conn_find(ULONGLONG id)
+{
+    for (conn *c = g_conns[id % CONN_BUCKETS]; c != NULL; c = c->hnext)
+        if (c->id == id) return c;
+    return NULL;
+}
+
+int emu_conn_id_was_issued(ULONGLONG id)
+{
+    return g_first_conn_id != 0 && id >= g_first_conn_id && id <= g_last_conn_id;
+}
+
+static void *loop_main(void *arg);
+
+static void loop_start(void)
+{
+    g_epoll = epoll_create1(EPOLL_CLOEXEC);
+    if (g_epoll < 0) abort();
+    pthread_t t;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &a, loop_main, NULL) != 0) abort();
+    pthread_attr_destroy(&a);
+}
+
+/* ---- listeners ---- */
+
+ULONG emu_listener_acquire(int port, listener **out)
+{
+    for (listener *l = g_listeners; l != NULL; l = l->next) {
+        if (l->port == port) {
+            l->refs++;
+            *out = l;
+            return NO_ERROR;
+        }
+    }
+    pthread_once(&g_loop_once, loop_start);
+    /* Dual-stack on all addresses, as HTTP.sys listens on every interface by default. */
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int v6 = fd >= 0;
+    if (!v6) fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 1450u /* ERROR_NO_SYSTEM_RESOURCES */;
+    int one = 1, zero = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    int rc;
+    if (v6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+        struct sockaddr_in6 a = {0};
+        a.sin6_family = AF_INET6;
+        a.sin6_port = htons((uint16_t)port);
+        a.sin6_addr = in6addr_any;
+        rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    } else {
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)port);
+        a.sin_addr.s_addr = htonl(INADDR_ANY);
+        rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    }
+    if (rc != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+        close(fd);
+        /* F-105: a port held by an ordinary socket. */
+        return e == EADDRINUSE ? ERROR_SHARING_VIOLATION : e == EACCES ? ERROR_ACCESS_DENIED : ERROR_INVALID_PARAMETER;
+    }
+    listener *l = calloc(1, sizeof(*l));
+    if (l == NULL) { close(fd); return ERROR_NOT_ENOUGH_MEMORY; }
+    l->obj = OBJ_LISTENER;
+    l->fd = fd;
+    l->port = port;
+    l->refs = 1;
+    l->next = g_listeners;
+    g_listeners = l;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
+    epoll_ctl(g_epoll, EPOLL_CTL_ADD, fd, &ev);
+    *out = l;
+    return NO_ERROR;
+}
+
+void emu_listener_release(listener *l)
+{
+    if (--l->refs > 0) return;
+    listener **pp = &g_listeners;
+    while (*pp != l) pp = &(*pp)->next;
+    *pp = l->next;
+    epoll_ctl(g_epoll, EPOLL_CTL_DEL, l->fd, NULL);
+    close(l->fd);
+    l->closed = 1;
+    l->close_gen = g_gen;
+    l->grave_next = g_grave_listeners;
+    g_grave_listeners = l;
+}
+
+/* ---- connections ---- */
+
+void emu_conn_account(conn *c)
+{
+    long long now = c->closed ? 0
+                              : (long long)(c->in_len + (c->out_len - c->out_off) + (c->cur ? c->cur->body_len : 0));
+    emu_count(CNT_BUFFERED, now - c->accounted);
+    c->accounted = now;
+}
+
+void emu_conn_update_events(conn *c)
+{
+    if (c->closed) return;
+    struct epoll_event ev = {.events = EPOLLRDHUP | (c->reading ? EPOLLIN : 0) | (c->writing ? EPOLLOUT : 0),
+                             .data.ptr = c};
+    epoll_ctl(g_epoll, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void conn_set_reading(conn *c, int on)
+{
+    if (c->reading != on) {
+        c->reading = on;
+        emu_conn_update_events(c);
+    }
+}
+
+/* Closes the socket and frees what the connection holds; the struct itself is freed later by the
+ * loop thread, since an epoll batch may still name it. Completes disconnect waits (F-72). */
+static void conn_destroy(conn *c, int reset)
+{
+    if (c->closed) return;
+    if (reset) {
+        struct linger lg = {1, 0}; /* RST, as a cancelled request's client sees (F-80) */
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    }
+    epoll_ctl(g_epoll, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    c->closed = 1;
+    emu_conn_account(c);
+    conn **pp = &g_conns[c->id % CONN_BUCKETS];
+    while (*pp != c) pp = &(*pp)->hnext;
+    *pp = c->hnext;
+    while (c->waits) {
+        op *w = c->waits;
+        c->waits = w->next;
+        emu_op_complete(w, NO_ERROR, 0, 0);
+    }
+    if (c->g) c->g->connections--;
+    free(c->in);
+    free(c->out);
+    c->in = c->out = NULL;
+    emu_count(CNT_CONNECTIONS, -1);
+    c->close_gen = g_gen;
+    c->grave_next = g_grave_conns;
+    g_grave_conns = c;
+}
+
+void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset)
+{
+    if (c->closed) return;
+    while (c->sends) {
+        op *s = c->sends;
+        c->sends = s->next;
+        if (s->r) s->r->sends_pending--;
+        emu_op_complete(s, send_err, 0, 0);
+    }
+    req *r = c->cur;
+    if (r != NULL) {
+        emu_req_fail_ops(r, read_err, send_err);
+        c->cur = NULL;
+        emu_req_free(r);
+    }
+    conn_destroy(c, reset);
+}
+
+/* Fires the Ex waits on a client FIN (F-73); v1 waits fire when the connection closes. */
+static void conn_fire_ex_waits(conn *c)
+{
+    op **pp = &c->waits;
+    while (*pp) {
+        op *w = *pp;
+        if (w->ex) {
+            *pp = w->next;
+            emu_op_complete(w, NO_ERROR, 0, 0);
+        } else {
+            pp = &w->next;
+        }
+    }
+}
+
+static void conn_complete_sends(conn *c)
+{
+    while (c->sends && c->sends->end <= c->out_written) {
+        op *s = c->sends;
+        c->sends = s->next;
+        req *r = s->r;
+        int final = s->final;
+        if (r) r->sends_pending--;
+        emu_op_complete(s, NO_ERROR, s->bytes, 0);
+        if (final && r) emu_req_finished_send(r);
+        if (c->closed) return;
+    }
+}
+
+static void conn_begin_close(conn *c)
+{
+    /* Lingering close: FIN after the last byte, then read and drop until the client closes, so
+     * the response is not destroyed by a RST over unread input. */
+    shutdown(c->fd, SHUT_WR);
+    c->closing = 1;
+    c->closing_since = emu_now();
+    c->in_len = 0;
+    conn_set_reading(c, 1);
+}
+
+void emu_conn_flush(conn *c)
+{
+    while (!c->closed && c->out_off < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            c->out_written += (unsigned long long)n;
+            c->last_activity = emu_now();
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            break;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            /* F-65: sends fail once the client is gone. */
+            emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+            return;
+        }
+    }
+    if (c->out_off == c->out_len) {
+        c->out_off = c->out_len = 0;
+        if (c->out_cap > 65536) {
+            free(c->out);
+            c->out = NULL;
+            c->out_cap = 0;
+        }
+    }
+    int want = c->out_len > 0;
+    if (want != c->writing) {
+        c->writing = want;
+        emu_conn_update_events(c);
+    }
+    conn_complete_sends(c);
+    if (c->closed) return;
+    if (c->out_len == 0 && c->close_after_flush && !c->closing && c->cur == NULL) conn_begin_close(c);
+    emu_conn_account(c);
+}
+
+void emu_conn_write(conn *c, const char *data, size_t len)
+{
+    if (c->closed || len == 0) return;
+    if (c->out_len + len > c->out_cap) {
+        size_t ncap = c->out_cap ? c->out_cap : 4096;
+        while (ncap < c->out_len + len) ncap *= 2;
+        char *n = realloc(c->out, ncap);
+        if (n == NULL) abort();
+        c->out = n;
+        c->out_cap = ncap;
+    }
+    memcpy(c->out + c->out_len, data, len);
+    c->out_len += len;
+    c->out_queued += len;
+}
+
+void emu_http_date(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* A response HTTP.sys sends by itself (F-68, F-91..F-94), then a graceful close. */
+static void conn_error_response(conn *c, int status)
+{
+    const char *reason = status == 400 ? "Bad Request" : status == 404 ? "Not Found"
+                       : status == 413 ? "Request Entity Too Large" : status == 501 ? "Not Implemented"
+                       : status == 505 ? "HTTP Version Not Supported" : "Service Unavailable";
+    char body[256], head[512], date[64];
+    int bl = snprintf(body, sizeof(body),
+                      "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n"
+                      "<HTML><HEAD><TITLE>%s</TITLE></HEAD><BODY><h2>%s</h2></BODY></HTML>\r\n", reason, reason);
+    emu_http_date(date, sizeof(date));
+    int hl = snprintf(head, sizeof(head),
+                      "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=us-ascii\r\nServer: Microsoft-HTTPAPI/2.0\r\n"
+                      "Date: %s\r\nConnection: close\r\nContent-Length: %d\r\n\r\n", status, reason, date, bl);
+    emu_conn_write(c, head, (size_t)hl);
+    emu_conn_write(c, body, (size_t)bl);
+    c->close_after_flush = 1;
+    conn_set_reading(c, 0);
+    emu_conn_flush(c);
+}
+
+void emu_conn_reject(conn *c, int status_or_reset)
+{
+    if (status_or_reset == 0) emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1);
+    else conn_error_response(c, status_or_reset);
+}
+
+/* Moves arrived body bytes of the current request from the input buffer into its body buffer. */
+static void conn_feed_body(conn *c)
+{
+    req *r = c->cur;
+    while (!r->body_complete && c->in_len > 0 && r->body_len < BODY_BUFFER_MAX) {
+        if (r->body_cap < BODY_BUFFER_MAX) {
+            char *n = realloc(r->body, BODY_BUFFER_MAX);
+            if (n == NULL) abort();
+            r->body = n;
+            r->body_cap = BODY_BUFFER_MAX;
+        }
+        size_t consumed = 0, produced = 0;
+        if (r->body_kind == BODY_LENGTH) {
+            size_t n = c->in_len;
+            if (n > r->body_left) n = (size_t)r->body_left;
+            if (n > r->body_cap - r->body_len) n = r->body_cap - r->body_len;
+            memcpy(r->body + r->body_len, c->in, n);
+            consumed = produced = n;
+            r->body_left -= n;
+            if (r->body_left == 0) r->body_complete = 1;
+        } else {
+            int rc = emu_chunked_decode(&r->chunk, c->in, c->in_len, &consumed, r->body + r->body_len,
+                                        r->body_cap - r->body_len, &produced);
+            if (rc == EMU_CHUNK_ERROR) {
+                /* F-48: malformed chunking fails the request while the application reads. */
+                emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1);
+                return;
+            }
+            if (rc == EMU_CHUNK_DONE) r->body_complete = 1;
+        }
+        memmove(c->in, c->in + consumed, c->in_len - consumed);
+        c->in_len -= consumed;
+        r->bytes_received += consumed;
+        r->body_activity = emu_now();
+        if (r->state == R_FINAL) r->body_len = 0; /* draining after the final response (F-49) */
+        else r->body_len += produced;
+        if (consumed == 0 && produced == 0) break;
+    }
+}
+
+static void conn_start_request(conn *c)
+{
+    emu_head h;
+    int rc = emu_parse_head(c->in, c->in_len, &h);
+    if (rc == EMU_PARSE_INCOMPLETE) {
+        if (c->head_started == 0) c->head_started = emu_now();
+        return;
+    }
+    if (rc != EMU_PARSE_OK) {
+        conn_error_response(c, rc);
+        return;
+    }
+    req *r = calloc(1, sizeof(*r));
+    char *head = r ? malloc(h.head_len) : NULL;
+    if (r == NULL || head == NULL) abort();
+    memcpy(head, c->in, h.head_len);
+    /* Re-parse over the copy so the head's pointers live as long as the request. */
+    emu_parse_head(head, h.head_len, &r->h);
+    r->head = head;
+    memmove(c->in, c->in + h.head_len, c->in_len - h.head_len);
+    c->in_len -= h.head_len;
+    c->head_started = 0;
+    r->c = c;
+    r->bytes_received = h.head_len;
+    r->is_head = r->h.verb == HttpVerbHEAD;
+    if (r->h.chunked) r->body_kind = BODY_CHUNKED;
+    else if (r->h.content_length > 0) { r->body_kind = BODY_LENGTH; r->body_left = (uint64_t)r->h.content_length; }
+    else r->body_complete = 1;
+    /* F-62: no HTTP/1.0 keep-alive; Connection: close is honoured. */
+    r->close_after = r->h.minor == 0 || r->h.conn_close;
+    c->cur = r;
+    emu_route_request(c, r);
+}
+
+void emu_conn_process(conn *c)
+{
+    while (!c->closed && !c->closing) {
+        if (c->cur == NULL) {
+            if (c->in_len == 0) break;
+            conn_start_request(c);
+            if (c->cur == NULL) break;
+            continue;
+        }
+        req *r = c->cur;
+        if (!r->body_complete && c->in_len > 0 && r->state != R_QUEUED && r->state != R_BOUND) {
+            size_t before = c->in_len;
+            conn_feed_body(c);
+            if (c->closed) return;
+            if (c->cur != r) continue;
+            if (r->state == R_FINAL && r->body_complete && r->sends_pending == 0) {
+                emu_req_finished_send(r); /* drain done */
+                continue;
+            }
+            emu_req_deliver_body(r);
+            if (c->in_len == before) break;
+            continue;
+        }
+        break; /* pipelined bytes wait for the current request (F-67) */
+    }
+    if (c->closed) return;
+    /* Read while there is room: a full input buffer or body buffer pauses the client (back-pressure). */
+    int want = c->closing || (c->in_len < IN_BUFFER_MAX && (c->cur == NULL || c->cur->body_len < BODY_BUFFER_MAX));
+    if (c->cur && c->cur->body_complete && c->in_len >= IN_BUFFER_MAX) want = 0;
+    conn_set_reading(c, want);
+    emu_conn_account(c);
+}
+
+static void conn_on_fin(conn *c)
+{
+    c->peer_fin = 1;
+    if (c->cur == NULL) {
+        emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 0);
+        return;
+    }
+    if (!c->cur->body_complete) {
+        /* A body cut short by FIN: the reads fail (F-50). */
+        emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+        return;
+    }
+    conn_fire_ex_waits(c);
+    c->close_after_flush = 1;
+    if (c->cur) c->cur->close_after = 1;
+    conn_set_reading(c, 0);
+}
+
+static void conn_on_readable(conn *c)
+{
+    for (;;) {
+        if (c->closing) {
+            char sink[4096];
+            ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
+            if (n > 0) continue;
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+            conn_destroy(c, 0);
+            return;
+        }
+        if (c->in_len == c->in_cap) {
+            if (c->in_cap >= IN_BUFFER_MAX) { conn_set_reading(c, 0); return; }
+            size_t ncap = c->in_cap ? c->in_cap * 2 : 4096;
+            if (ncap > IN_BUFFER_MAX) ncap = IN_BUFFER_MAX;
+            char *n = realloc(c->in, ncap);
+            if (n == NULL) abort();
+            c->in = n;
+            c->in_cap = ncap;
+        }
+        ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+        if (n > 0) {
+            c->in_len += (size_t)n;
+            c->last_activity = emu_now();
+            emu_conn_process(c);
+            if (c->closed || !c->reading) return;
+        } else if (n == 0) {
+            conn_on_fin(c);
+            return;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return;
+        } else if (errno != EINTR) {
+            /* RST: the request fails, the wait completes (F-73). */
+            emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+            return;
+        }
+    }
+}
+
+static void listener_accept(listener *l)
+{
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return;
+        conn *c = calloc(1, sizeof(*c));
+        if (c == NULL) { close(fd); return; }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c->obj = OBJ_CONN;
+        c->fd = fd;
+        c->l = l;
+        c->id = emu_next_id();
+        if (g_first_conn_id == 0) g_first_conn_id = c->id;
+        g_last_conn_id = c->id;
+        c->remote = ss;
+        sl = sizeof(c->local);
+        getsockname(fd, (struct sockaddr *)&c->local, &sl);
+        c->last_activity = emu_now();
+        c->reading = 1;
+        c->hnext = g_conns[c->id % CONN_BUCKETS];
+        g_conns[c->id % CONN_BUCKETS] = c;
+        emu_count(CNT_CONNECTIONS, 1);
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
+        epoll_ctl(g_epoll, EPOLL_CTL_ADD, fd, &ev);
+    }
+}
+
+static void conn_on_event(conn *c, uint32_t events)
+{
+    if (events & EPOLLERR) {
+        emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLHUP)) {
+        conn_on_readable(c);
+        if (c->closed) return;
+    }
+    if ((events & EPOLLRDHUP) && !c->reading && !c->peer_fin && !c->closing) {
+        /* Reading is paused but the client went away: look at what is there. */
+        char b;
+        ssize_t n = recv(c->fd, &b, 1, MSG_PEEK);
+        if (n == 0) conn_on_fin(c);
+        else if (n < 0 && errno != EAGAIN) emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+        if (c->closed) return;
+    }
+    if (events & EPOLLOUT) emu_conn_flush(c);
+}
+
+void emu_conns_forget_group(group *g)
+{
+    for (int b = 0; b < CONN_BUCKETS; b++)
+        for (conn *c = g_conns[b]; c != NULL; c = c->hnext)
+            if (c->g == g) c->g = NULL;
+}
+
+int emu_conns_cancel_waits(queue *q, OVERLAPPED *ov)
+{
+    int found = 0;
+    for (int b = 0; b < CONN_BUCKETS; b++) {
+        for (conn *c = g_conns[b]; c != NULL; c = c->hnext) {
+            for (op **pp = &c->waits; *pp;) {
+                op *w = *pp;
+                if (w->q == q && (ov == NULL || w->ov == ov)) {
+                    *pp = w->next;
+                    emu_op_complete(w, ERROR_OPERATION_ABORTED, 0, 0);
+                    found = 1;
+                } else {
+                    pp = &w->next;
+                }
+            }
+        }
+    }
+    return found;
+}
+
+/* ---- timers (F-95..F-99) ---- */
+
+static void scan_timers(double now)
+{
+    for (int b = 0; b < CONN_BUCKETS; b++) {
+        conn *next;
+        for (conn *c = g_conns[b]; c != NULL; c = next) {
+            next = c->hnext;
+            timeouts t;
+            emu_effective_timeouts(c, &t);
+            req *r = c->cur;
+            if (c->closing) {
+                if (now - c->closing_since > 2.0) conn_destroy(c, 0);
+            } else if (r == NULL) {
+                if (c->in_len > 0 && c->head_started > 0 && now - c->head_started > t.header_wait) {
+                    conn_destroy(c, 0); /* HeaderWait */
+                } else if (c->in_len == 0 && c->out_len == 0 && now - c->last_activity > t.idle) {
+                    conn_destroy(c, 0); /* IdleConnection */
+                }
+            } else if (r->state == R_QUEUED && now - r->queued_at > t.request_queue) {
+                emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1); /* F-95 */
+            } else if (r->state == R_FINAL && !r->body_complete && r->sends_pending == 0 &&
+                       now - r->final_at > t.drain) {
+                emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1); /* DrainEntityBody */
+            } else if (r->state == R_ACTIVE && r->body_ops != NULL && !r->body_complete &&
+                       now - r->body_activity > t.entity_body) {
+                emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1); /* EntityBody */
+            }
+        }
+    }
+}
+
+static void *loop_main(void *arg)
+{
+    (void)arg;
+    struct epoll_event evs[256];
+    double last_scan = emu_now();
+    for (;;) {
+        int n = epoll_wait(g_epoll, evs, 256, 250);
+        pthread_mutex_lock(&g_emu_lock);
+        g_gen++;
+        for (int i = 0; i < n; i++) {
+            int obj = *(int *)evs[i].data.ptr;
+            if (obj == OBJ_LISTENER) {
+                listener *l = evs[i].data.ptr;
+                if (!l->closed) listener_accept(l);
+            } else {
+                conn *c = evs[i].data.ptr;
+                if (!c->closed) conn_on_event(c, evs[i].events);
+            }
+        }
+        double now = emu_now();
+        if (now - last_scan >= 0.25) {
+            scan_timers(now);
+            last_scan = now;
+        }
+        /* Free what was closed before this batch was collected: no later batch can name it. */
+        for (conn **pp = &g_grave_conns; *pp;) {
+            conn *c = *pp;
+            if (c->close_gen < g_gen) { *pp = c->grave_next; free(c); }
+            else pp = &c->grave_next;
+        }
+        for (listener **pp = &g_grave_listeners; *pp;) {
+            listener *l = *pp;
+            if (l->close_gen < g_gen) { *pp = l->grave_next; free(l); }
+            else pp = &l->grave_next;
+        }
+        pthread_mutex_unlock(&g_emu_lock);
+    }
+    return NULL;
+}

@@ -1,0 +1,217 @@
+/*
+ * reqbuf: writes a received request into the caller's buffer as HTTP_REQUEST_V2, the way Windows
+ * fills it (F-27, F-31, F-33..F-39, F-42..F-44): every pointer points inside the caller's buffer,
+ * strings NUL-terminated with byte lengths that exclude the NUL, the cooked URL in UTF-16LE.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A bump allocator over the caller's buffer; with base == NULL it only measures. */
+typedef struct writer {
+    char *base;
+    size_t cap, off;
+} writer;
+
+static size_t w_alloc(writer *w, size_t size, size_t align)
+{
+    size_t at = (w->off + align - 1) & ~(align - 1);
+    w->off = at + size;
+    return at;
+}
+
+static int w_fits(const writer *w) { return w->off <= w->cap; }
+
+static void *w_ptr(writer *w, size_t at) { return w->base ? w->base + at : NULL; }
+
+static const char *w_str(writer *w, const char *s, size_t len)
+{
+    size_t at = w_alloc(w, len + 1, 1);
+    if (w->base && w_fits(w)) {
+        memcpy(w->base + at, s, len);
+        w->base[at + len] = 0;
+    }
+    return (const char *)w_ptr(w, at);
+}
+
+/* Writes a Linux sockaddr as a Windows SOCKADDR_IN / SOCKADDR_IN6 (AF_INET6 = 23) (F-39). */
+static void put_sockaddr(char *dst, const struct sockaddr_storage *ss)
+{
+    memset(dst, 0, 32);
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+        if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+            SOCKADDR_IN *w = (SOCKADDR_IN *)dst;
+            w->sin_family = WIN_AF_INET;
+            w->sin_port = a6->sin6_port;
+            memcpy(&w->sin_addr, &a6->sin6_addr.s6_addr[12], 4);
+        } else {
+            SOCKADDR_IN6 *w = (SOCKADDR_IN6 *)dst;
+            w->sin6_family = WIN_AF_INET6;
+            w->sin6_port = a6->sin6_port;
+            w->sin6_flowinfo = a6->sin6_flowinfo;
+            memcpy(w->sin6_addr, &a6->sin6_addr, 16);
+            w->sin6_scope_id = a6->sin6_scope_id;
+        }
+    } else {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)ss;
+        SOCKADDR_IN *w = (SOCKADDR_IN *)dst;
+        w->sin_family = WIN_AF_INET;
+        w->sin_port = a4->sin_port;
+        memcpy(&w->sin_addr, &a4->sin_addr, 4);
+    }
+}
+
+/* Lays the request out (measuring when w->base is NULL). Returns the size without body. */
+static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
+{
+    const emu_head *h = &r->h;
+    w_alloc(w, sizeof(HTTP_REQUEST), 8);
+
+    size_t nunknown = 0;
+    for (size_t i = 0; i < h->nhdr; i++)
+        if (h->hdr[i].known < 0) nunknown++;
+    size_t unk_at = nunknown ? w_alloc(w, nunknown * sizeof(HTTP_UNKNOWN_HEADER), 8) : 0;
+    size_t remote_at = w_alloc(w, 32, 8);
+    size_t local_at = w_alloc(w, 32, 8);
+
+    /* Cooked URL: scheme://host[:port]/path?query, one UTF-16 string, sub-pointers into it (F-35). */
+    const char *q = memchr(h->target, '?', h->target_len);
+    size_t query_len = q ? (size_t)(h->target + h->target_len - q) : 0;
+    size_t host_len = strlen(r->host);
+    size_t full_chars_max = 7 + host_len + r->cooked_path_len + query_len;
+    size_t url_at = w_alloc(w, (full_chars_max + 1) * 2, 2);
+    size_t full_chars = 0, host_chars = 0, path_chars = 0, query_chars = 0;
+    if (w->base && w_fits(w)) {
+        WCHAR *u = (WCHAR *)(w->base + url_at);
+        full_chars = emu_utf8_to_utf16("http://", 7, u);
+        host_chars = emu_utf8_to_utf16(r->host, host_len, u + full_chars);
+        full_chars += host_chars;
+        path_chars = emu_utf8_to_utf16(r->cooked_path, r->cooked_path_len, u + full_chars);
+        full_chars += path_chars;
+        query_chars = emu_utf8_to_utf16(q ? q : "", query_len, u + full_chars);
+        full_chars += query_chars;
+        u[full_chars] = 0;
+    }
+
+    const char *raw = w_str(w, h->target, h->target_len);
+    const char *verb = h->verb == HttpVerbUnknown ? w_str(w, h->method, h->method_len) : NULL;
+
+    /* Known headers; a repeated known header is delivered once, values joined with ", ". */
+    const char *known[HttpHeaderRequestMaximum] = {0};
+    size_t known_len[HttpHeaderRequestMaximum] = {0};
+    for (int id = 0; id < HttpHeaderRequestMaximum; id++) {
+        size_t total = 0, count = 0;
+        for (size_t i = 0; i < h->nhdr; i++)
+            if (h->hdr[i].known == id) { total += h->hdr[i].value_len + (count ? 2 : 0); count++; }
+        if (count == 0) continue;
+        size_t at = w_alloc(w, total + 1, 1);
+        if (w->base && w_fits(w)) {
+            char *d = w->base + at;
+            size_t o = 0, k = 0;
+            for (size_t i = 0; i < h->nhdr; i++) {
+                if (h->hdr[i].known != id) continue;
+                if (k++) { d[o++] = ','; d[o++] = ' '; }
+                memcpy(d + o, h->hdr[i].value, h->hdr[i].value_len);
+                o += h->hdr[i].value_len;
+            }
+            d[o] = 0;
+        }
+        known[id] = (const char *)w_ptr(w, at);
+        known_len[id] = total;
+    }
+    size_t u_i = 0;
+    for (size_t i = 0; i < h->nhdr; i++) {
+        if (h->hdr[i].known >= 0) continue;
+        const char *n = w_str(w, h->hdr[i].name, h->hdr[i].name_len);
+        const char *v = w_str(w, h->hdr[i].value, h->hdr[i].value_len);
+        if (w->base && w_fits(w)) {
+            HTTP_UNKNOWN_HEADER *uh = (HTTP_UNKNOWN_HEADER *)(w->base + unk_at) + u_i;
+            uh->NameLength = (USHORT)h->hdr[i].name_len;
+            uh->RawValueLength = (USHORT)h->hdr[i].value_len;
+            uh->pName = n;
+            uh->pRawValue = v;
+        }
+        u_i++;
+    }
+    if (out == NULL || !w_fits(w)) return;
+
+    out->Flags = 0;
+    out->ConnectionId = r->c->id;
+    out->RequestId = r->id;
+    out->UrlContext = r->ctx;
+    out->Version.MajorVersion = h->major;
+    out->Version.MinorVersion = h->minor;
+    out->Verb = h->verb;
+    out->UnknownVerbLength = verb ? (USHORT)h->method_len : 0;
+    out->pUnknownVerb = verb;
+    out->RawUrlLength = (USHORT)h->target_len;
+    out->pRawUrl = raw;
+    WCHAR *u = (WCHAR *)(w->base + url_at);
+    out->CookedUrl.FullUrlLength = (USHORT)(full_chars * 2);
+    out->CookedUrl.HostLength = (USHORT)(host_chars * 2);
+    out->CookedUrl.AbsPathLength = (USHORT)(path_chars * 2);
+    out->CookedUrl.QueryStringLength = (USHORT)(query_chars * 2);
+    out->CookedUrl.pFullUrl = u;
+    out->CookedUrl.pHost = u + 7;
+    out->CookedUrl.pAbsPath = u + 7 + host_chars;
+    out->CookedUrl.pQueryString = query_chars ? u + 7 + host_chars + path_chars : NULL;
+    put_sockaddr(w->base + remote_at, &r->c->remote);
+    put_sockaddr(w->base + local_at, &r->c->local);
+    out->Address.pRemoteAddress = (PSOCKADDR)(w->base + remote_at);
+    out->Address.pLocalAddress = (PSOCKADDR)(w->base + local_at);
+    out->Headers.UnknownHeaderCount = (USHORT)nunknown;
+    out->Headers.pUnknownHeaders = nunknown ? (PHTTP_UNKNOWN_HEADER)(w->base + unk_at) : NULL;
+    for (int id = 0; id < HttpHeaderRequestMaximum; id++) {
+        out->Headers.KnownHeaders[id].RawValueLength = (USHORT)known_len[id];
+        out->Headers.KnownHeaders[id].pRawValue = known[id];
+    }
+    out->BytesReceived = r->bytes_received;
+    if (r->body_kind != BODY_NONE && !(r->body_complete && r->body_len == 0 && r->body_eof_seen))
+        out->Flags |= HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS; /* F-42 */
+}
+
+ULONG emu_fill_request(req *r, ULONG flags, void *buf, ULONG len, ULONG *used, size_t *body_taken)
+{
+    writer m = {NULL, (size_t)-1, 0};
+    lay_out(r, &m, NULL);
+    size_t need = m.off;
+    *body_taken = 0;
+    if (need > len) {
+        /* F-27(b): only ConnectionId and RequestId are valid; Version and BytesReceived zeroed. */
+        HTTP_REQUEST *out = buf;
+        memset(out, 0, sizeof(HTTP_REQUEST_V1));
+        out->ConnectionId = r->c->id;
+        out->RequestId = r->id;
+        *used = (ULONG)need;
+        return ERROR_MORE_DATA;
+    }
+    memset(buf, 0, sizeof(HTTP_REQUEST));
+    writer w = {buf, len, 0};
+    lay_out(r, &w, (HTTP_REQUEST *)buf);
+    HTTP_REQUEST *out = buf;
+    /* COPY_BODY (F-43, F-44): as much of the arrived body as the rest of the buffer holds. */
+    if ((flags & HTTP_RECEIVE_REQUEST_FLAG_COPY_BODY) && r->body_len > 0) {
+        size_t chunk_at = w_alloc(&w, sizeof(HTTP_DATA_CHUNK), 8);
+        if (w.off < len) {
+            size_t n = len - w.off;
+            if (n > r->body_len) n = r->body_len;
+            HTTP_DATA_CHUNK *ch = (HTTP_DATA_CHUNK *)((char *)buf + chunk_at);
+            ch->DataChunkType = HttpDataChunkFromMemory;
+            ch->u.FromMemory.pBuffer = (char *)buf + w.off;
+            ch->u.FromMemory.BufferLength = (ULONG)n;
+            memcpy((char *)buf + w.off, r->body, n);
+            w.off += n;
+            out->EntityChunkCount = 1;
+            out->pEntityChunks = ch;
+            *body_taken = n;
+            if (n == r->body_len && r->body_complete) out->Flags &= ~HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS;
+        } else {
+            w.off = need;
+        }
+    }
+    *used = (ULONG)w.off;
+    return NO_ERROR;
+}

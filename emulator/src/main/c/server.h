@@ -1,0 +1,215 @@
+/*
+ * server: internal structures of the HTTP Server API state (sessions, URL groups, request queues,
+ * listeners, connections, requests, pending operations), shared by api.c, net.c and reqbuf.c.
+ * Everything here is guarded by g_emu_lock.
+ */
+#ifndef EMU_SERVER_H
+#define EMU_SERVER_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "emu.h"
+#include "parse.h"
+
+#define DEFAULT_TIMEOUT_S 120         /* F-97 */
+#define BODY_BUFFER_MAX (64 * 1024)   /* decoded body held per request before reading pauses */
+#define IN_BUFFER_MAX (EMU_MAX_REQUEST_BYTES + 4096)
+
+typedef struct timeouts {
+    USHORT entity_body, drain, request_queue, idle, header_wait; /* seconds, 0 = inherit (F-99) */
+    ULONG min_send_rate;
+} timeouts;
+
+typedef struct session {
+    ULONGLONG id;
+    timeouts to;
+    ULONG max_connections;  /* HTTP_LIMIT_INFINITE = none */
+    int inactive;
+    struct session *next;
+} session;
+
+struct queue;
+
+typedef struct group {
+    ULONGLONG id;
+    session *s;
+    struct queue *q;        /* binding (F-16), NULL when unbound */
+    timeouts to;
+    ULONG max_connections;
+    long connections;       /* connections currently counted against max_connections */
+    int inactive;
+    struct group *next;
+} group;
+
+enum { HOST_STRONG, HOST_NAMED, HOST_WEAK };
+
+typedef struct listener listener;
+
+typedef struct url {
+    group *g;
+    HTTP_URL_CONTEXT ctx;
+    int host_kind;
+    char host[256];         /* lower case, for HOST_NAMED */
+    int port;
+    char path[1024];        /* lower case, always ends with '/' (F-104) */
+    size_t path_len;
+    char text[1400];        /* normalised prefix, for duplicates (F-105) */
+    listener *l;
+    struct url *next;
+} url;
+
+typedef struct op op;
+
+typedef struct queue {
+    uint32_t magic;
+    char name[256];
+    int opens;
+    emu_port *port;
+    ULONG_PTR key;
+    int skip_on_success;   /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS (F-89) */
+    int shutdown;
+    ULONG max_length;      /* HttpServerQueueLengthProperty, default 1000 (F-94) */
+    int verbosity;         /* HTTP_503_RESPONSE_VERBOSITY, default Basic (F-94) */
+    int inactive;
+    op *recv_head, *recv_tail;   /* pending HttpReceiveHttpRequest calls, FIFO (F-32) */
+    struct req *ready_head, *ready_tail;
+    ULONG ready_count;
+    struct queue *next;
+} queue;
+
+enum { OBJ_LISTENER = 1, OBJ_CONN = 2 };
+
+struct listener {
+    int obj;
+    int fd;
+    int port;
+    int refs;              /* registered URLs on this port */
+    int closed;
+    unsigned long close_gen;
+    listener *next, *grave_next;
+};
+
+typedef struct conn {
+    int obj;
+    int fd;
+    ULONGLONG id;
+    listener *l;
+    struct sockaddr_storage local, remote;
+    char *in;
+    size_t in_len, in_cap;
+    char *out;
+    size_t out_len, out_off, out_cap;
+    unsigned long long out_queued, out_written;  /* stream offsets for send completion */
+    struct req *cur;
+    group *g;              /* the group that served the last request (timeouts, limits) */
+    int reading;           /* EPOLLIN armed */
+    int writing;           /* EPOLLOUT armed */
+    int peer_fin;
+    int closing;           /* lingering close after the last response */
+    int closed;
+    int close_after_flush;
+    int served;            /* requests served, for F-98 */
+    double last_activity, head_started, closing_since;
+    op *waits;             /* HttpWaitForDisconnect(Ex) */
+    op *sends;             /* pending sends in stream order */
+    long long accounted;   /* bytes counted in CNT_BUFFERED */
+    unsigned long close_gen;
+    struct conn *hnext, *grave_next;
+} conn;
+
+enum { R_QUEUED, R_BOUND, R_ACTIVE, R_FINAL };
+enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED };
+
+typedef struct req {
+    ULONGLONG id;
+    conn *c;
+    queue *q;
+    group *g;
+    HTTP_URL_CONTEXT ctx;
+    int state;
+    char *head;            /* copy of the request head; emu_head points into it */
+    emu_head h;
+    char *cooked_path;     /* decoded, dot segments resolved (F-40) */
+    size_t cooked_path_len;
+    char host[300];        /* host piece of the cooked URL, with port (F-35) */
+    int body_kind;
+    uint64_t body_left;    /* BODY_LENGTH: wire bytes still to come */
+    emu_chunked chunk;
+    int body_complete;     /* the whole body has arrived */
+    int body_eof_seen;     /* the app was told ERROR_HANDLE_EOF */
+    char *body;            /* decoded, undelivered body bytes */
+    size_t body_len, body_cap;
+    int continue_sent;
+    uint64_t bytes_received;
+    op *body_ops;
+    int sends_pending;
+    int response_started;
+    int is_head;
+    int close_after;
+    double queued_at, body_activity, final_at;
+    struct req *hnext, *qnext;
+} req;
+
+enum { OP_RECV, OP_BODY, OP_SEND, OP_WAIT };
+
+struct op {
+    int kind;
+    OVERLAPPED *ov;
+    queue *q;
+    /* receive */
+    ULONG flags;
+    void *buf;
+    ULONG len;
+    ULONG *bytes_out;      /* sync calls only */
+    /* send */
+    unsigned long long end;
+    ULONG bytes;
+    int final;
+    req *r;
+    /* wait */
+    int ex;
+    /* sync completion */
+    int sync, done;
+    ULONG result;
+    ULONG result_bytes;
+    op *next;
+};
+
+/* reqbuf.c */
+ULONG emu_fill_request(req *r, ULONG flags, void *buf, ULONG len, ULONG *used, size_t *body_taken);
+
+/* net.c */
+double emu_now(void);
+ULONG emu_listener_acquire(int port, listener **out);
+void emu_listener_release(listener *l);
+void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset);
+void emu_conn_write(conn *c, const char *data, size_t len);
+void emu_conn_flush(conn *c);
+void emu_conn_update_events(conn *c);
+void emu_conn_account(conn *c);
+void emu_conn_process(conn *c);
+void emu_conn_reject(conn *c, int status_or_reset); /* 0 = reset */
+void emu_req_finished_send(req *r);
+conn *emu_conn_find(ULONGLONG id);
+int emu_conn_id_was_issued(ULONGLONG id);
+void emu_req_deliver_body(req *r);
+
+void emu_http_date(char *buf, size_t len);
+void emu_conns_forget_group(group *g);
+int emu_conns_cancel_waits(queue *q, OVERLAPPED *ov); /* 1 if any was cancelled */
+
+static inline int tolower_ascii(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* api.c */
+void emu_op_complete(op *o, ULONG err, ULONG bytes, int inline_call);
+void emu_route_request(conn *c, req *r);
+void emu_req_free(req *r);
+req *emu_req_find(ULONGLONG id);
+ULONGLONG emu_next_id(void);
+void emu_req_fail_ops(req *r, ULONG read_err, ULONG send_err);
+void emu_queue_dispatch(queue *q);
+void emu_effective_timeouts(conn *c, timeouts *out);
+extern pthread_cond_t g_sync_cond;
+
+#endif

@@ -1,0 +1,180 @@
+package io.github.jettyhttpsys.emulator;
+
+import java.time.Duration;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+
+/**
+ * The emulator's own exports (prefixed {@code HttpEmu}): live-object counters for leak checks,
+ * fault injection and per-function call counts. They exist only in the Linux emulator
+ * ({@code libhttpapi.so} from this jar), never in Windows' {@code httpapi.dll}.
+ */
+public final class HttpEmu
+{
+    private static final boolean AVAILABLE;
+
+    static
+    {
+        boolean ok;
+        try
+        {
+            NativeLibrary lib = NativeLibrary.getInstance("httpapi");
+            lib.getFunction("HttpEmuGetCounters");
+            Native.register(HttpEmu.class, lib);
+            ok = true;
+        }
+        catch (UnsatisfiedLinkError x)
+        {
+            ok = false;
+        }
+        AVAILABLE = ok;
+    }
+
+    private HttpEmu()
+    {
+    }
+
+    private static native int HttpEmuGetCounters(Memory out, int size);
+
+    private static native int HttpEmuFailNext(String function, int count, int win32Error);
+
+    private static native int HttpEmuClearFaults();
+
+    private static native long HttpEmuGetCallCount(String function);
+
+    private static native void HttpEmuResetCallCounts();
+
+    /**
+     * @return whether the loaded {@code httpapi} library is the emulator
+     */
+    public static boolean isAvailable()
+    {
+        return AVAILABLE;
+    }
+
+    /**
+     * Live objects held by the emulator right now.
+     *
+     * @param sessions server sessions
+     * @param urlGroups URL groups
+     * @param queues request queues
+     * @param ports completion ports
+     * @param connections client TCP connections still open
+     * @param requests requests not yet finished
+     * @param pendingOverlapped operations issued and not yet completed
+     * @param bufferedBytes bytes held in connection and body buffers
+     */
+    public record Counters(long sessions, long urlGroups, long queues, long ports, long connections, long requests,
+                           long pendingOverlapped, long bufferedBytes)
+    {
+        /**
+         * @return whether nothing is left
+         */
+        public boolean allZero()
+        {
+            return sessions == 0 && urlGroups == 0 && queues == 0 && ports == 0 && connections == 0 && requests == 0 &&
+                pendingOverlapped == 0 && bufferedBytes == 0;
+        }
+    }
+
+    /**
+     * @return the counters now
+     */
+    public static Counters counters()
+    {
+        requireAvailable();
+        try (Memory m = new Memory(64))
+        {
+            int rc = HttpEmuGetCounters(m, 64);
+            if (rc != 0)
+                throw new IllegalStateException("HttpEmuGetCounters failed: " + rc);
+            return new Counters(m.getLong(0), m.getLong(8), m.getLong(16), m.getLong(24), m.getLong(32), m.getLong(40),
+                m.getLong(48), m.getLong(56));
+        }
+    }
+
+    /**
+     * Polls the counters until all are zero or the timeout passes (closing is asynchronous).
+     *
+     * @param timeout how long to wait
+     * @return the last reading, for the caller to assert on
+     */
+    public static Counters awaitAllZero(Duration timeout)
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Counters c = counters();
+        while (!c.allZero() && System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(5);
+            }
+            catch (InterruptedException x)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            c = counters();
+        }
+        return c;
+    }
+
+    /**
+     * Makes the next {@code count} calls of {@code function} fail with {@code win32Error}.
+     *
+     * @param function an exported function name, such as {@code HttpReceiveHttpRequest}
+     * @param count how many calls fail
+     * @param win32Error the Win32 error they return
+     */
+    public static void failNext(String function, int count, int win32Error)
+    {
+        requireAvailable();
+        if (HttpEmuFailNext(function, count, win32Error) != 0)
+            throw new IllegalArgumentException("Not an emulated function: " + function);
+    }
+
+    /**
+     * Cancels every injected fault.
+     */
+    public static void clearFaults()
+    {
+        requireAvailable();
+        HttpEmuClearFaults();
+    }
+
+    /**
+     * @param function an exported function name
+     * @return how many times it was called since the last reset
+     */
+    public static long callCount(String function)
+    {
+        requireAvailable();
+        return HttpEmuGetCallCount(function);
+    }
+
+    /**
+     * @return all API calls since the last reset
+     */
+    public static long totalCalls()
+    {
+        requireAvailable();
+        return HttpEmuGetCallCount(null);
+    }
+
+    /**
+     * Sets every call count back to zero.
+     */
+    public static void resetCallCounts()
+    {
+        requireAvailable();
+        HttpEmuResetCallCounts();
+    }
+
+    private static void requireAvailable()
+    {
+        if (!AVAILABLE)
+            throw new IllegalStateException("The jetty-httpsys emulator (libhttpapi.so) is not on the classpath");
+    }
+}

@@ -1,0 +1,127 @@
+/* emu_test: assertion counting and a blocking loopback client. */
+#define _GNU_SOURCE
+#include "emu_test.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+int g_passed, g_failed;
+
+void check(int ok, const char *what, const char *file, int line)
+{
+    if (ok) g_passed++;
+    else { g_failed++; fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what); }
+}
+
+void check_eq(long long a, long long b, const char *what, const char *file, int line)
+{
+    if (a == b) g_passed++;
+    else { g_failed++; fprintf(stderr, "FAIL %s:%d: %s (%lld != %lld)\n", file, line, what, a, b); }
+}
+
+int finish(void)
+{
+    printf("%d passed, %d failed\n", g_passed, g_failed);
+    return g_failed ? 1 : 0;
+}
+
+int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bind(fd, (struct sockaddr *)&a, sizeof(a));
+    socklen_t l = sizeof(a);
+    getsockname(fd, (struct sockaddr *)&a, &l);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+void wide(const char *s, WCHAR *out, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < cap; i++) out[i] = (WCHAR)(unsigned char)s[i];
+    out[i] = 0;
+}
+
+int client_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) { close(fd); return -1; }
+    return fd;
+}
+
+void client_send(int fd, const char *s)
+{
+    size_t n = strlen(s), o = 0;
+    while (o < n) {
+        ssize_t w = send(fd, s + o, n - o, MSG_NOSIGNAL);
+        if (w <= 0) return;
+        o += (size_t)w;
+    }
+}
+
+long client_read(int fd, char *buf, size_t cap, int ms)
+{
+    size_t o = 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (o + 1 < cap) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        int left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0) break;
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, left) <= 0) break;
+        ssize_t r = recv(fd, buf + o, cap - 1 - o, 0);
+        if (r < 0) { buf[o] = 0; return errno == ECONNRESET ? -1 : (long)o; }
+        if (r == 0) break;
+        o += (size_t)r;
+    }
+    buf[o] = 0;
+    return (long)o;
+}
+
+void client_reset(int fd)
+{
+    struct linger l = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    close(fd);
+}
+
+void client_fin(int fd) { shutdown(fd, SHUT_WR); }
+void client_close(int fd) { close(fd); }
+
+OVERLAPPED *take_completion(HANDLE port, ULONG *bytes, ULONG *status, DWORD ms)
+{
+    OVERLAPPED_ENTRY e;
+    ULONG n = 0;
+    if (!GetQueuedCompletionStatusEx(port, &e, 1, &n, ms, FALSE) || n != 1) return NULL;
+    if (bytes) *bytes = e.dwNumberOfBytesTransferred;
+    if (status) *status = RtlNtStatusToDosError((ULONG)e.Internal);
+    return e.lpOverlapped;
+}
+
+int counters_zero(int ms)
+{
+    for (int i = 0; i < ms / 10; i++) {
+        HTTP_EMU_COUNTERS c;
+        HttpEmuGetCounters(&c, sizeof(c));
+        if (!c.Sessions && !c.UrlGroups && !c.Queues && !c.Ports && !c.Connections && !c.Requests &&
+            !c.PendingOverlapped && !c.BufferedBytes)
+            return 1;
+        usleep(10000);
+    }
+    HTTP_EMU_COUNTERS c;
+    HttpEmuGetCounters(&c, sizeof(c));
+    fprintf(stderr, "counters: s=%llu g=%llu q=%llu p=%llu c=%llu r=%llu op=%llu b=%llu\n", c.Sessions, c.UrlGroups,
+            c.Queues, c.Ports, c.Connections, c.Requests, c.PendingOverlapped, c.BufferedBytes);
+    return 0;
+}

@@ -1,0 +1,28 @@
+/* emu_test: a tiny C test harness and a loopback TCP client for the emulator's tests. */
+#ifndef EMU_TEST_H
+#define EMU_TEST_H
+
+#include "include/http.h"
+
+extern int g_passed, g_failed;
+#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
+#define CHECK_EQ(a, b) check_eq((long long)(a), (long long)(b), #a " == " #b, __FILE__, __LINE__)
+void check(int ok, const char *what, const char *file, int line);
+void check_eq(long long a, long long b, const char *what, const char *file, int line);
+int finish(void); /* prints "N passed, N failed", returns the exit code */
+
+int free_port(void);
+void wide(const char *s, WCHAR *out, size_t cap);
+int client_connect(int port);
+void client_send(int fd, const char *s);
+/* Reads until the peer closes, n bytes arrive, or ms pass; returns bytes read (-1 on reset). */
+long client_read(int fd, char *buf, size_t cap, int ms);
+void client_reset(int fd);   /* RST: SO_LINGER 0 then close */
+void client_fin(int fd);     /* FIN: shutdown(SHUT_WR) */
+void client_close(int fd);
+/* Waits up to ms for one completion; returns its OVERLAPPED or NULL. */
+OVERLAPPED *take_completion(HANDLE port, ULONG *bytes, ULONG *status, DWORD ms);
+/* Polls the live-object counters until all are zero or ms pass; returns 1 when zero. */
+int counters_zero(int ms);
+
+#endif
