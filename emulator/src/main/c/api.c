@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,7 +273,17 @@ static void req_put_host(req *r)
         memcpy(r->host, src, len);
         r->host[len] = 0;
     } else {
-        snprintf(r->host, sizeof(r->host), "localhost:%d", r->c->l->port);
+        /* No Host (HTTP/1.0): the local address the request came in on (F-35). */
+        char ip[INET6_ADDRSTRLEN] = "localhost";
+        const struct sockaddr_storage *ss = &r->c->local;
+        if (ss->ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+            if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], ip, sizeof(ip));
+            else { ip[0] = '['; inet_ntop(AF_INET6, &a6->sin6_addr, ip + 1, sizeof(ip) - 2); strcat(ip, "]"); }
+        } else {
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, sizeof(ip));
+        }
+        snprintf(r->host, sizeof(r->host), "%s:%d", ip, r->c->l->port);
     }
     if (strchr(r->host[0] == '[' ? strchr(r->host, ']') ? strchr(r->host, ']') : r->host : r->host, ':') == NULL) {
         size_t l = strlen(r->host);
@@ -418,7 +429,7 @@ void emu_req_deliver_body(req *r)
         r->body_len -= n;
         emu_op_complete(o, NO_ERROR, (ULONG)n, 0);
     }
-    if (r->c && !r->c->closed) emu_conn_process(r->c);
+    /* The caller (emu_conn_process) goes on reading: no recursion here. */
 }
 
 /* After the final response is on the wire: drain an unread body (F-49), then the next request. */

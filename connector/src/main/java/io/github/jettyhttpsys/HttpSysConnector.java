@@ -1,0 +1,553 @@
+package io.github.jettyhttpsys;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.github.jettyhttpsys.engine.RequestQueue;
+import io.github.jettyhttpsys.engine.RequestQueueConfig;
+import io.github.jettyhttpsys.nativeapi.HttpRequestView;
+import io.github.jettyhttpsys.nativeapi.Layout;
+import io.github.jettyhttpsys.nativeapi.NativeLibraries;
+import org.eclipse.jetty.http.HostPortHttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.server.AbstractNetworkConnector;
+import org.eclipse.jetty.server.HttpChannel;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.HostPort;
+import org.eclipse.jetty.util.StringUtil;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Jetty connector whose transport is the Windows kernel HTTP stack, HTTP.sys: requests come
+ * already parsed from an HTTP.sys request queue (the HTTP Server API, through JNA) and run through
+ * the server's handlers. Client disconnects reported by HTTP.sys fail the requests in progress
+ * (for servlets, {@code AsyncListener.onError}); requests Jetty aborts are cancelled in HTTP.sys.
+ * <pre>{@code
+ * Server server = new Server();
+ * server.addConnector(new HttpSysConnector(server, "http://+:8080/"));
+ * }</pre>
+ * On other systems than Windows it runs on the jetty-httpsys emulator, when that is on the classpath.
+ * Every setter must be called before the connector starts; every default equals HTTP.sys's.
+ */
+@ManagedObject("HTTP.sys connector")
+public class HttpSysConnector extends AbstractNetworkConnector
+{
+    private static final Logger LOG = LoggerFactory.getLogger(HttpSysConnector.class);
+
+    private final RequestQueueConfig _config = new RequestQueueConfig();
+    private final Map<Long, HttpSysConnection> _connections = new ConcurrentHashMap<>();
+    private final Set<HttpSysStream> _streams = ConcurrentHashMap.newKeySet();
+    private final String _connectionIdPrefix = StringUtil.randomAlphaNumeric(6) + "-";
+    private final HttpChannel.Factory _channelFactory = new HttpChannel.DefaultFactory();
+    private boolean _eagerDisconnectWait;
+    private long _maxRequestBodySize = -1;
+    private volatile RequestQueue _queue;
+    private volatile boolean _receiving;
+    private volatile CompletableFuture<Void> _drained;
+    private Scheduler.Task _idleCheck;
+
+    /**
+     * @param server the server
+     * @param urlPrefixes HTTP.sys URL prefixes such as {@code http://+:8080/}
+     */
+    public HttpSysConnector(Server server, String... urlPrefixes)
+    {
+        this(server, new HttpConfiguration(), urlPrefixes);
+    }
+
+    /**
+     * @param server the server
+     * @param configuration the HTTP configuration (customizers, idle timeout, ...)
+     * @param urlPrefixes HTTP.sys URL prefixes such as {@code http://+:8080/}
+     */
+    public HttpSysConnector(Server server, HttpConfiguration configuration, String... urlPrefixes)
+    {
+        super(server, null, null, null, 0, new HttpSysConnectionFactory(configuration));
+        setUrlPrefixes(urlPrefixes);
+    }
+
+    /**
+     * @return which HTTP Server API this process uses: HTTP.sys on Windows, the emulator elsewhere
+     */
+    public static String nativeImplementation()
+    {
+        return NativeLibraries.describe();
+    }
+
+    /**
+     * @param urlPrefixes HTTP.sys URL prefixes, checked at once (F-102, F-103)
+     */
+    public void setUrlPrefixes(String... urlPrefixes)
+    {
+        List<String> list = new ArrayList<>();
+        for (String p : urlPrefixes == null ? new String[0] : urlPrefixes)
+        {
+            for (String one : p.split(","))
+            {
+                String t = one.trim();
+                if (t.isEmpty())
+                    continue;
+                RequestQueueConfig.validatePrefix(t);
+                list.add(t);
+            }
+        }
+        _config.urlPrefixes = list;
+    }
+
+    @ManagedAttribute("HTTP.sys URL prefixes")
+    public List<String> getUrlPrefixes()
+    {
+        return List.copyOf(_config.urlPrefixes);
+    }
+
+    /** @param name the request queue name; null (default) for an unnamed queue */
+    public void setRequestQueueName(String name)
+    {
+        _config.name = name;
+    }
+
+    @ManagedAttribute("HTTP.sys request queue name")
+    public String getRequestQueueName()
+    {
+        return _config.name;
+    }
+
+    /** @param mode create the queue (default) or attach to an existing named one */
+    public void setRequestQueueMode(RequestQueueMode mode)
+    {
+        _config.attach = mode == RequestQueueMode.ATTACH;
+    }
+
+    public RequestQueueMode getRequestQueueMode()
+    {
+        return _config.attach ? RequestQueueMode.ATTACH : RequestQueueMode.CREATE;
+    }
+
+    /** @param length HttpServerQueueLengthProperty, 10-65535, default 1000 */
+    public void setRequestQueueLength(int length)
+    {
+        if (length < 10 || length > 65535)
+            throw new IllegalArgumentException("HTTP.sys queue length must be 10-65535: " + length);
+        _config.queueLength = length;
+    }
+
+    public int getRequestQueueLength()
+    {
+        return _config.queueLength;
+    }
+
+    /** @param n how many HttpReceiveHttpRequest calls are kept outstanding */
+    public void setReceiveConcurrency(int n)
+    {
+        if (n < 1)
+            throw new IllegalArgumentException("receive concurrency must be at least 1: " + n);
+        _config.receiveConcurrency = n;
+    }
+
+    public int getReceiveConcurrency()
+    {
+        return _config.receiveConcurrency;
+    }
+
+    /** @param n the connection limit (HttpServerQosProperty), -1 (default) for none */
+    public void setMaxConnections(int n)
+    {
+        _config.maxConnections = n;
+    }
+
+    public int getMaxConnections()
+    {
+        return _config.maxConnections;
+    }
+
+    /** @param bytes the largest request body accepted (larger ones get 413), -1 (default) for no limit */
+    public void setMaxRequestBodySize(long bytes)
+    {
+        _maxRequestBodySize = bytes;
+    }
+
+    public long getMaxRequestBodySize()
+    {
+        return _maxRequestBodySize;
+    }
+
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.EntityBody, default 120 */
+    public void setEntityBodyTimeoutSeconds(int s)
+    {
+        _config.entityBodyTimeoutSeconds = s;
+    }
+
+    public int getEntityBodyTimeoutSeconds()
+    {
+        return _config.entityBodyTimeoutSeconds;
+    }
+
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.DrainEntityBody, default 120 */
+    public void setDrainEntityBodyTimeoutSeconds(int s)
+    {
+        _config.drainEntityBodyTimeoutSeconds = s;
+    }
+
+    public int getDrainEntityBodyTimeoutSeconds()
+    {
+        return _config.drainEntityBodyTimeoutSeconds;
+    }
+
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.RequestQueue, default 120 */
+    public void setRequestQueueTimeoutSeconds(int s)
+    {
+        _config.requestQueueTimeoutSeconds = s;
+    }
+
+    public int getRequestQueueTimeoutSeconds()
+    {
+        return _config.requestQueueTimeoutSeconds;
+    }
+
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.IdleConnection, default 120 */
+    public void setIdleConnectionTimeoutSeconds(int s)
+    {
+        _config.idleConnectionTimeoutSeconds = s;
+    }
+
+    public int getIdleConnectionTimeoutSeconds()
+    {
+        return _config.idleConnectionTimeoutSeconds;
+    }
+
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.HeaderWait, default 120 */
+    public void setHeaderWaitTimeoutSeconds(int s)
+    {
+        _config.headerWaitTimeoutSeconds = s;
+    }
+
+    public int getHeaderWaitTimeoutSeconds()
+    {
+        return _config.headerWaitTimeoutSeconds;
+    }
+
+    /** @param b HTTP_TIMEOUT_LIMIT_INFO.MinSendRate in bytes per second, default 150 */
+    public void setMinSendRateBytesPerSecond(int b)
+    {
+        _config.minSendRateBytesPerSecond = b;
+    }
+
+    public int getMinSendRateBytesPerSecond()
+    {
+        return _config.minSendRateBytesPerSecond;
+    }
+
+    /** @param eager arm the disconnect wait at the first request of every connection, not lazily */
+    public void setEagerDisconnectWait(boolean eager)
+    {
+        _eagerDisconnectWait = eager;
+    }
+
+    public boolean isEagerDisconnectWait()
+    {
+        return _eagerDisconnectWait;
+    }
+
+    HttpConfiguration getHttpConfiguration()
+    {
+        return getConnectionFactory(HttpSysConnectionFactory.class).getHttpConfiguration();
+    }
+
+    RequestQueue getRequestQueue()
+    {
+        return _queue;
+    }
+
+    String getConnectionIdPrefix()
+    {
+        return _connectionIdPrefix;
+    }
+
+    @Override
+    public int getLocalPort()
+    {
+        return _config.urlPrefixes.isEmpty() ? -1 : RequestQueueConfig.portOf(_config.urlPrefixes.get(0));
+    }
+
+    @Override
+    public int getPort()
+    {
+        return getLocalPort();
+    }
+
+    @Override
+    public Object getTransport()
+    {
+        return _queue == null ? null : _queue.handle();
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        super.doStart();
+        _idleCheck = getScheduler().schedule(this::checkIdle, 1, TimeUnit.SECONDS);
+        LOG.info("Started {} on {}", this, nativeImplementation());
+    }
+
+    @Override
+    public void open() throws IOException
+    {
+        if (_queue != null)
+            return;
+        RequestQueue queue = new RequestQueue(_config, this::onRequest);
+        _drained = new CompletableFuture<>();
+        _receiving = true;
+        _queue = queue;
+        try
+        {
+            queue.open(getName() == null ? "httpsys" : getName());
+        }
+        catch (RuntimeException x)
+        {
+            _queue = null;
+            _receiving = false;
+            throw new IOException("Cannot open the HTTP.sys request queue for " + _config.urlPrefixes + ": " + x.getMessage(), x);
+        }
+    }
+
+    @Override
+    public boolean isOpen()
+    {
+        return _queue != null && _receiving;
+    }
+
+    /**
+     * Stops taking requests; those in progress go on (graceful shutdown, §5.3).
+     */
+    @Override
+    public void close()
+    {
+        _receiving = false;
+        RequestQueue q = _queue;
+        if (q != null)
+            q.stopReceiving();
+    }
+
+    @Override
+    public CompletableFuture<Void> shutdown()
+    {
+        close();
+        CompletableFuture<Void> drained = _drained;
+        if (drained != null && _streams.isEmpty())
+            drained.complete(null);
+        return drained == null ? CompletableFuture.completedFuture(null) : CompletableFuture.allOf(super.shutdown(), drained);
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        close();
+        if (_idleCheck != null)
+            _idleCheck.cancel();
+        // Whatever is still in progress is cancelled: its client sees a reset.
+        for (HttpSysStream s : new ArrayList<>(_streams))
+            s.abort(new org.eclipse.jetty.io.EofException("Connector stopped"));
+        RequestQueue q = _queue;
+        _queue = null;
+        if (q != null)
+            q.close();
+        _connections.clear();
+        super.doStop();
+    }
+
+    @Override
+    protected void accept(int acceptorID)
+    {
+        throw new UnsupportedOperationException("HTTP.sys accepts connections itself");
+    }
+
+    /** A request arrived (completion thread; the view is valid only during this call). */
+    private void onRequest(HttpRequestView view)
+    {
+        long connectionId = view.connectionId();
+        HttpSysConnection connection;
+        HttpVersion version = view.minorVersion() == 0 && view.majorVersion() == 1 ? HttpVersion.HTTP_1_0
+            : view.majorVersion() == 2 ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1;
+        MetaData.Request request;
+        boolean hasBody = (view.flags() & Layout.HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS) != 0;
+        String connectionHeader = view.knownHeader(1);
+        boolean wantsClose = version == HttpVersion.HTTP_1_0 ||
+            (connectionHeader != null && connectionHeader.toLowerCase(java.util.Locale.ROOT).contains("close"));
+        try
+        {
+            request = newRequest(view, version);
+        }
+        catch (RuntimeException x)
+        {
+            LOG.debug("Bad request from HTTP.sys", x);
+            getRequestQueue().cancelRequest(view.requestId());
+            return;
+        }
+        HttpSysStream stream;
+        while (true)
+        {
+            connection = _connections.computeIfAbsent(connectionId,
+                id -> new HttpSysConnection(this, id, view.localAddress(), view.remoteAddress(), view.isSecure()));
+            stream = new HttpSysStream(connection, view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody,
+                request.getContentLength(), wantsClose);
+            if (connection.addStream(stream))
+                break;
+            _connections.remove(connectionId, connection);
+        }
+        _streams.add(stream);
+        HttpChannel channel = _channelFactory.newHttpChannel(new StreamMetaData(connection, version, !wantsClose));
+        channel.setHttpStream(stream);
+        stream.setChannel(channel);
+        if (LOG.isDebugEnabled())
+            LOG.debug("request {} {} on {}", request.getMethod(), request.getHttpURI(), stream);
+        if (_eagerDisconnectWait)
+            connection.armDisconnectWait();
+        Runnable task = channel.onRequest(request);
+        HttpSysStream s = stream;
+        HttpSysConnection c = connection;
+        getExecutor().execute(() ->
+        {
+            task.run();
+            // Lazy arming (§6): a request that outlives its dispatch gets the connection's wait.
+            if (_streams.contains(s))
+                c.armDisconnectWait();
+        });
+    }
+
+    private MetaData.Request newRequest(HttpRequestView view, HttpVersion version)
+    {
+        HttpFields.Mutable fields = HttpFields.build();
+        long contentLength = -1;
+        for (int i = 0; i < Layout.HttpHeaderRequestMaximum; i++)
+        {
+            String value = view.knownHeader(i);
+            if (value == null)
+                continue;
+            if (i == Layout.HttpHeaderHost)
+                fields.add(new HostPortHttpField(value));
+            else
+                fields.add(Layout.requestHeaderName(i), value);
+            if (i == Layout.HttpHeaderContentLength)
+                contentLength = Long.parseLong(value.trim());
+        }
+        for (int i = 0; i < view.unknownHeaderCount(); i++)
+            fields.add(view.unknownHeaderName(i), view.unknownHeaderValue(i));
+        String raw = view.rawUrl();
+        String pathQuery = raw;
+        if (raw != null && !raw.startsWith("/") && !"*".equals(raw))
+        {
+            HttpURI absolute = HttpURI.from(raw);
+            pathQuery = absolute.getPathQuery();
+            if (pathQuery == null || pathQuery.isEmpty())
+                pathQuery = "/";
+        }
+        HostPort hostPort = new HostPort(view.cookedHost());
+        HttpURI uri = HttpURI.build()
+            .scheme(view.isSecure() ? "https" : "http")
+            .host(hostPort.getHost())
+            .port(hostPort.getPort())
+            .pathQuery(pathQuery);
+        return new MetaData.Request(System.nanoTime(), view.method(), uri, version, fields, contentLength);
+    }
+
+    void streamCompleted(HttpSysStream stream)
+    {
+        _streams.remove(stream);
+        CompletableFuture<Void> drained = _drained;
+        if (!_receiving && drained != null && _streams.isEmpty())
+            drained.complete(null);
+    }
+
+    void retire(HttpSysConnection connection)
+    {
+        _connections.remove(connection.getConnectionId(), connection);
+    }
+
+    private void checkIdle()
+    {
+        long now = System.nanoTime();
+        for (HttpSysStream s : _streams)
+        {
+            try
+            {
+                s.checkIdle(now);
+            }
+            catch (Throwable x)
+            {
+                LOG.warn("Idle check failed for {}", s, x);
+            }
+        }
+        if (isRunning())
+            _idleCheck = getScheduler().schedule(this::checkIdle, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * @return requests in progress
+     */
+    @ManagedAttribute("requests in progress")
+    public int getActiveRequests()
+    {
+        return _streams.size();
+    }
+
+    /**
+     * @return connections with a request in progress or an armed disconnect wait
+     */
+    @ManagedAttribute("tracked connections")
+    public int getTrackedConnections()
+    {
+        return _connections.size();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "HttpSysConnector@" + Integer.toHexString(hashCode()) + "{" + getName() + "," + _config.urlPrefixes + "}";
+    }
+
+    /** The connection's metadata with this request's HTTP version and persistence. */
+    private static final class StreamMetaData extends org.eclipse.jetty.server.ConnectionMetaData.Wrapper
+    {
+        private final HttpVersion _version;
+        private final boolean _persistent;
+
+        StreamMetaData(HttpSysConnection connection, HttpVersion version, boolean persistent)
+        {
+            super(connection);
+            _version = version;
+            _persistent = persistent;
+        }
+
+        @Override
+        public HttpVersion getHttpVersion()
+        {
+            return _version;
+        }
+
+        @Override
+        public String getProtocol()
+        {
+            return _version.asString();
+        }
+
+        @Override
+        public boolean isPersistent()
+        {
+            return _persistent;
+        }
+    }
+}

@@ -1,0 +1,627 @@
+package io.github.jettyhttpsys;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+import io.github.jettyhttpsys.engine.RequestQueue;
+import io.github.jettyhttpsys.engine.SendOp;
+import io.github.jettyhttpsys.engine.SimpleOp;
+import io.github.jettyhttpsys.nativeapi.Layout;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.server.HttpChannel;
+import org.eclipse.jetty.server.HttpStream;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.AutoLock;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.ThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request (one {@code HTTP_REQUEST_ID}) as a Jetty {@link HttpStream}: the body is read on
+ * demand with HttpReceiveRequestEntityBody into a native buffer, the response is sent with
+ * HttpSendHttpResponse then HttpSendResponseEntityBody, and failures travel both ways: a client
+ * disconnect fails the channel, a Jetty abort cancels the request in HTTP.sys.
+ */
+class HttpSysStream implements HttpStream
+{
+    private static final Logger LOG = LoggerFactory.getLogger(HttpSysStream.class);
+    private static final int BODY_BUFFER = 16 * 1024;
+    private static final ByteBuffer CRLF = ByteBuffer.wrap("\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
+    private static final ByteBuffer LAST_CHUNK = ByteBuffer.wrap("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
+
+    private final AutoLock _lock = new AutoLock();
+    private final HttpSysConnection _connection;
+    private final HttpSysConnector _connector;
+    private final RequestQueue _queue;
+    private final long _requestId;
+    private final HttpVersion _version;
+    private final boolean _head;
+    private final boolean _hasBody;
+    private final long _maxBodySize;
+    private final boolean _requestWantsClose;
+    private HttpChannel _channel;
+
+    // guarded by _lock
+    private Content.Chunk _chunk;          // the next chunk read() returns
+    private boolean _readPending;
+    private boolean _demanded;
+    private boolean _bodyEof;
+    private long _bodyBytes;
+    private SimpleOp _bodyOp;              // owned; freed in release()
+    private Throwable _failure;            // remote failure: reads and sends fail with it
+    private boolean _committed;
+    private boolean _chunked;              // the connector frames chunks (HTTP/1.1, unknown length)
+    private boolean _closeDelimited;       // HTTP/1.0 with unknown length: end with DISCONNECT
+    private boolean _finalIssued;          // F-64: the id is dead once the final send is issued
+    private SendOp _sending;               // the send in flight
+    private boolean _completed;            // Jetty called succeeded() or failed()
+    private long _idleTimeout;
+    private volatile long _lastActivity = System.nanoTime();
+
+    HttpSysStream(HttpSysConnection connection, long requestId, HttpVersion version, boolean head, boolean hasBody,
+                  long contentLength, boolean requestWantsClose)
+    {
+        _connection = connection;
+        _connector = connection.getHttpSysConnector();
+        _queue = _connector.getRequestQueue();
+        _requestId = requestId;
+        _version = version;
+        _head = head;
+        _hasBody = hasBody;
+        _requestWantsClose = requestWantsClose;
+        _maxBodySize = _connector.getMaxRequestBodySize();
+        _idleTimeout = _connector.getIdleTimeout();
+        if (!hasBody)
+            _bodyEof = true;
+        else if (_maxBodySize >= 0 && contentLength > _maxBodySize)
+            _chunk = Content.Chunk.from(new HttpException.RuntimeException(HttpStatus.PAYLOAD_TOO_LARGE_413,
+                "Request body of " + contentLength + " bytes is larger than " + _maxBodySize), true);
+    }
+
+    void setChannel(HttpChannel channel)
+    {
+        _channel = channel;
+    }
+
+    HttpChannel getChannel()
+    {
+        return _channel;
+    }
+
+    long getRequestId()
+    {
+        return _requestId;
+    }
+
+    @Override
+    public String getId()
+    {
+        return Long.toHexString(_requestId);
+    }
+
+    // ---- request body ----
+
+    @Override
+    public Content.Chunk read()
+    {
+        boolean issue = false;
+        try (AutoLock ignored = _lock.lock())
+        {
+            Content.Chunk c = _chunk;
+            if (c != null)
+            {
+                _chunk = Content.Chunk.next(c);
+                return c;
+            }
+            if (_failure != null && !_bodyEof)
+                return Content.Chunk.from(_failure, true);
+            if (_bodyEof)
+                return Content.Chunk.EOF;
+            if (!_readPending)
+            {
+                _readPending = true;
+                issue = true;
+            }
+        }
+        if (issue)
+            issueRead();
+        return null;
+    }
+
+    @Override
+    public void demand()
+    {
+        boolean available;
+        boolean issue = false;
+        try (AutoLock ignored = _lock.lock())
+        {
+            available = _chunk != null || _bodyEof || _failure != null;
+            if (!available)
+            {
+                _demanded = true;
+                if (!_readPending)
+                {
+                    _readPending = true;
+                    issue = true;
+                }
+            }
+        }
+        if (available)
+        {
+            // We must dispatch, so an application thread does not become a producer.
+            Runnable task = _channel.onContentAvailable();
+            if (task != null)
+                _connector.getExecutor().execute(task);
+        }
+        if (issue)
+            issueRead();
+    }
+
+    private void issueRead()
+    {
+        SimpleOp op;
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (_bodyOp == null)
+            {
+                _bodyOp = new SimpleOp(BODY_BUFFER);
+                SimpleOp created = _bodyOp;
+                created.onCompletion((error, bytes) -> onRead(created, error, bytes));
+            }
+            op = _bodyOp;
+        }
+        if (LOG.isDebugEnabled())
+            LOG.debug("read {}", this);
+        _queue.readBody(_requestId, op);
+    }
+
+    /** A body read completed (completion thread, or the caller's for a synchronous result, F-46). */
+    private void onRead(SimpleOp op, int error, int bytes)
+    {
+        _lastActivity = System.nanoTime();
+        Content.Chunk chunk;
+        if (error == Layout.NO_ERROR && bytes > 0)
+        {
+            RetainableByteBuffer.Mutable buffer = _connector.getByteBufferPool().acquire(bytes, false);
+            ByteBuffer bb = buffer.getByteBuffer();
+            int pos = org.eclipse.jetty.util.BufferUtil.flipToFill(bb);
+            ByteBuffer src = op.view().duplicate();
+            src.position(SimpleOp.PAYLOAD).limit(SimpleOp.PAYLOAD + bytes);
+            bb.put(src);
+            org.eclipse.jetty.util.BufferUtil.flipToFlush(bb, pos);
+            chunk = Content.Chunk.asChunk(bb, false, buffer);
+        }
+        else if (error == Layout.NO_ERROR)
+        {
+            chunk = null; // nothing this time: read again if demanded
+        }
+        else if (error == Layout.ERROR_HANDLE_EOF)
+        {
+            chunk = Content.Chunk.EOF;
+        }
+        else
+        {
+            chunk = Content.Chunk.from(newEofException("reading the request body", error), true);
+        }
+        boolean demanded;
+        boolean again = false;
+        try (AutoLock ignored = _lock.lock())
+        {
+            _readPending = false;
+            if (chunk != null && !Content.Chunk.isFailure(chunk) && chunk.hasRemaining())
+            {
+                _bodyBytes += chunk.remaining();
+                if (_maxBodySize >= 0 && _bodyBytes > _maxBodySize)
+                {
+                    chunk.release();
+                    chunk = Content.Chunk.from(new HttpException.RuntimeException(HttpStatus.PAYLOAD_TOO_LARGE_413,
+                        "Request body larger than " + _maxBodySize + " bytes"), true);
+                }
+            }
+            if (chunk == Content.Chunk.EOF)
+                _bodyEof = true;
+            if (_completed)
+            {
+                if (chunk != null)
+                    chunk.release();
+                return;
+            }
+            if (chunk != null)
+            {
+                if (_chunk != null)
+                    _chunk.release();
+                _chunk = chunk;
+            }
+            demanded = _demanded && (chunk != null);
+            if (demanded)
+                _demanded = false;
+            if (chunk == null && _demanded)
+            {
+                _readPending = true;
+                again = true;
+            }
+        }
+        if (again)
+            issueRead();
+        if (demanded)
+            run(_channel.onContentAvailable());
+    }
+
+    private void run(Runnable task)
+    {
+        if (task == null)
+            return;
+        if (Invocable.getInvocationType(task) == Invocable.InvocationType.NON_BLOCKING)
+            task.run();
+        else
+            _connector.getExecutor().execute(task);
+    }
+
+    // ---- response ----
+
+    @Override
+    public void prepareResponse(HttpFields.Mutable headers)
+    {
+    }
+
+    @Override
+    public void send(MetaData.Request request, MetaData.Response response, boolean last, ByteBuffer content, Callback callback)
+    {
+        if (response != null && HttpStatus.isInterim(response.getStatus()))
+        {
+            // HTTP.sys answers 100-continue itself (F-51); other interim responses are not sent.
+            callback.succeeded();
+            return;
+        }
+        List<ByteBuffer> data = new ArrayList<>(3);
+        int flags;
+        boolean first = response != null;
+        SendOp op;
+        Throwable failure;
+        try (AutoLock ignored = _lock.lock())
+        {
+            failure = _failure != null ? _failure : _finalIssued ? new IllegalStateException("response already completed") : null;
+            if (failure == null)
+            {
+                if (first)
+                {
+                    _committed = true;
+                    long length = response.getContentLength();
+                    boolean bodyAllowed = !_head && HttpStatus.hasNoBody(response.getStatus()) == false;
+                    if (!last && length < 0 && bodyAllowed && !response.getHttpFields().contains(HttpHeader.CONTENT_LENGTH))
+                    {
+                        // HTTP.sys never chunks (F-58): frame chunks ourselves, or close-delimit HTTP/1.0.
+                        if (_version == HttpVersion.HTTP_1_1)
+                            _chunked = true;
+                        else
+                            _closeDelimited = true;
+                    }
+                }
+                if (content != null && content.hasRemaining() && !_head)
+                {
+                    if (_chunked)
+                    {
+                        data.add(ByteBuffer.wrap((Integer.toHexString(content.remaining()) + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+                        data.add(content);
+                        data.add(CRLF.duplicate());
+                    }
+                    else
+                    {
+                        data.add(content);
+                    }
+                }
+                if (last && _chunked)
+                    data.add(LAST_CHUNK.duplicate());
+                flags = last ? 0 : Layout.HTTP_SEND_RESPONSE_FLAG_MORE_DATA;
+                if (last && (_closeDelimited || mustClose(response)))
+                    flags |= Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT;
+                if (!first && !last && data.isEmpty())
+                {
+                    op = null; // nothing to write
+                }
+                else
+                {
+                    Callback cb = callback;
+                    Completion done = (error, bytes) -> onSent(cb, error, last);
+                    op = first ? SendOp.response(response.getStatus(), reason(response), headers(response), data, done::completed)
+                               : SendOp.body(data, done::completed);
+                    _sending = op;
+                    if (last)
+                        _finalIssued = true;
+                }
+            }
+            else
+            {
+                op = null;
+                flags = 0;
+            }
+        }
+        if (failure != null)
+        {
+            callback.failed(failure);
+            return;
+        }
+        if (op == null)
+        {
+            callback.succeeded();
+            return;
+        }
+        _lastActivity = System.nanoTime();
+        if (LOG.isDebugEnabled())
+            LOG.debug("send {} first={} last={} flags={} {}", op, first, last, flags, this);
+        if (first)
+            _queue.sendResponse(_requestId, flags, op);
+        else
+            _queue.sendBody(_requestId, flags, op);
+    }
+
+    private interface Completion
+    {
+        void completed(int error, int bytes);
+    }
+
+    private boolean mustClose(MetaData.Response response)
+    {
+        if (_requestWantsClose || _connector.isShutdown())
+            return true;
+        return response != null && response.getHttpFields().contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+    }
+
+    private static String reason(MetaData.Response response)
+    {
+        String reason = response.getReason();
+        if (reason == null)
+            reason = HttpStatus.getMessage(response.getStatus());
+        return reason == null ? "" : reason;
+    }
+
+    private List<String[]> headers(MetaData.Response response)
+    {
+        List<String[]> headers = new ArrayList<>();
+        for (HttpField f : response.getHttpFields())
+        {
+            HttpHeader h = f.getHeader();
+            // Date is HTTP.sys's (F-54); framing headers are decided here.
+            if (h == HttpHeader.DATE || h == HttpHeader.TRANSFER_ENCODING)
+                continue;
+            headers.add(new String[]{f.getName(), f.getValue() == null ? "" : f.getValue()});
+        }
+        if (_chunked)
+            headers.add(new String[]{"Transfer-Encoding", "chunked"});
+        return headers;
+    }
+
+    private void onSent(Callback callback, int error, boolean last)
+    {
+        _lastActivity = System.nanoTime();
+        try (AutoLock ignored = _lock.lock())
+        {
+            _sending = null;
+        }
+        if (error == Layout.NO_ERROR)
+        {
+            complete(callback, null);
+        }
+        else
+        {
+            Throwable failure;
+            try (AutoLock ignored = _lock.lock())
+            {
+                failure = _failure;
+            }
+            complete(callback, failure != null ? failure : newEofException("sending the response", error));
+        }
+    }
+
+    private void complete(Callback callback, Throwable failure)
+    {
+        Runnable task = failure == null ? callback::succeeded : () -> callback.failed(failure);
+        if (Invocable.getInvocationType(callback) == Invocable.InvocationType.NON_BLOCKING)
+            task.run();
+        else
+            _connector.getExecutor().execute(task);
+    }
+
+    @Override
+    public Runnable cancelSend(Throwable cause, Callback appCallback)
+    {
+        return () ->
+        {
+            abortNative();
+            appCallback.failed(cause);
+        };
+    }
+
+    @Override
+    public long getIdleTimeout()
+    {
+        return _idleTimeout;
+    }
+
+    @Override
+    public void setIdleTimeout(long idleTimeoutMs)
+    {
+        _idleTimeout = idleTimeoutMs;
+    }
+
+    @Override
+    public boolean isCommitted()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            return _committed;
+        }
+    }
+
+    @Override
+    public Throwable consumeAvailable()
+    {
+        // HTTP.sys drains an unread body itself (F-49), so the connection stays persistent.
+        return null;
+    }
+
+    // ---- completion ----
+
+    @Override
+    public void succeeded()
+    {
+        if (LOG.isDebugEnabled())
+            LOG.debug("succeeded {}", this);
+        release();
+    }
+
+    @Override
+    public void failed(Throwable x)
+    {
+        if (LOG.isDebugEnabled())
+            LOG.debug("failed {}", this, x);
+        abortNative();
+        release();
+    }
+
+    private void release()
+    {
+        SimpleOp body;
+        Content.Chunk chunk;
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (_completed)
+                return;
+            _completed = true;
+            body = _bodyOp;
+            _bodyOp = null;
+            chunk = _chunk;
+            _chunk = null;
+        }
+        if (chunk != null)
+            chunk.release();
+        if (body != null)
+        {
+            _queue.cancelIo(body);
+            body.free(); // now, or when its cancelled read completes
+        }
+        _connector.streamCompleted(this);
+        _connection.removeStream(this);
+    }
+
+    /**
+     * Ends the request in HTTP.sys so the client sees a reset, not a hang: HttpCancelHttpRequest,
+     * or CancelIoEx on the send in flight once the final send was issued (F-64, F-80, F-81).
+     */
+    void abortNative()
+    {
+        SendOp sending;
+        SimpleOp body;
+        try (AutoLock ignored = _lock.lock())
+        {
+            sending = _sending;
+            body = _bodyOp;
+        }
+        int rc = _queue.cancelRequest(_requestId);
+        if (LOG.isDebugEnabled())
+            LOG.debug("HttpCancelHttpRequest {}: {}", this, Layout.describeError(rc));
+        if (rc != Layout.NO_ERROR)
+        {
+            if (sending != null)
+                _queue.cancelIo(sending);
+            if (body != null)
+                _queue.cancelIo(body);
+        }
+    }
+
+    /**
+     * The client connection is gone (F-72): fail the request as a remote failure, unless it is complete.
+     */
+    void onDisconnect(int error)
+    {
+        EofException eof = new EofException("HTTP.sys: client disconnected");
+        SendOp sending;
+        SimpleOp body;
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (_completed)
+                return;
+            if (_failure == null)
+                _failure = eof;
+            sending = _finalIssued ? null : _sending; // F-83: never cancel a final send in flight
+            body = _readPending ? _bodyOp : null;
+        }
+        if (LOG.isDebugEnabled())
+            LOG.debug("client disconnected {}", this);
+        if (body != null)
+            _queue.cancelIo(body);
+        if (sending != null)
+            _queue.cancelIo(sending);
+        Runnable task = _channel.onRemoteFailure(eof);
+        ThreadPool.executeImmediately(_connector.getExecutor(), task);
+    }
+
+    /** Stops the request: used by idle timeout without a request being handled, and by stop. */
+    void abort(Throwable cause)
+    {
+        Runnable task = _channel.onFailure(cause);
+        abortNative();
+        ThreadPool.executeImmediately(_connector.getExecutor(), task);
+    }
+
+    /** Called periodically by the connector: fires the idle timeout when no I/O happened for long. */
+    void checkIdle(long now)
+    {
+        long timeout = _idleTimeout;
+        if (timeout <= 0 || now - _lastActivity < timeout * 1_000_000L)
+            return;
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (_completed)
+                return;
+        }
+        _lastActivity = now;
+        TimeoutException x = new TimeoutException("Idle timeout " + timeout + " ms");
+        HttpChannel.IdleTimeoutTask t = _channel.onIdleTimeout(x);
+        if (t == null)
+            return;
+        if (t.handlingRequest())
+        {
+            ThreadPool.executeImmediately(_connector.getExecutor(), t.action());
+        }
+        else
+        {
+            if (t.action() != null)
+                t.action().run();
+            abortNative();
+        }
+    }
+
+    private EofException newEofException(String what, int error)
+    {
+        EofException x = new EofException("HTTP.sys: client connection lost while " + what + ": " + Layout.describeError(error));
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (_failure == null && error != Layout.ERROR_OPERATION_ABORTED)
+                _failure = x;
+        }
+        return x;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "HttpSysStream@" + Integer.toHexString(hashCode()) + "{id=" + Long.toHexString(_requestId) + ",conn=" +
+            Long.toHexString(_connection.getConnectionId()) + ",committed=" + _committed + ",final=" + _finalIssued +
+            ",completed=" + _completed + "}";
+    }
+}

@@ -1,0 +1,219 @@
+package io.github.jettyhttpsys.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import io.github.jettyhttpsys.nativeapi.HttpApi;
+import io.github.jettyhttpsys.nativeapi.Kernel32;
+import io.github.jettyhttpsys.nativeapi.Layout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One I/O completion port drained in batches with GetQueuedCompletionStatusEx by a few threads.
+ * A completion finds its {@link NativeOp} through the OVERLAPPED address in a concurrent map, so
+ * no global lock is taken. Handles are used without FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so the
+ * rule is simple (F-88, F-89): a call that returns NO_ERROR or ERROR_IO_PENDING completes through
+ * a packet; any other result completes nothing and is handled by the caller at once.
+ */
+public final class CompletionPort
+{
+    private static final Logger LOG = LoggerFactory.getLogger(CompletionPort.class);
+    private static final int BATCH = 64;
+
+    private final Map<Long, NativeOp> _pending = new ConcurrentHashMap<>();
+    private final List<Thread> _threads = new ArrayList<>();
+    private final Pointer _handle;   // owned; closed in close()
+    private volatile boolean _closing;
+
+    /**
+     * @param name the thread name prefix
+     * @param threads how many threads drain the port
+     */
+    public CompletionPort(String name, int threads)
+    {
+        Pointer h = Kernel32.CreateIoCompletionPort(Kernel32.INVALID_HANDLE_VALUE, null, 0, 0);
+        if (h == null)
+            throw new IllegalStateException("CreateIoCompletionPort failed: " + Layout.describeError(Native.getLastError()));
+        _handle = h;
+        for (int i = 0; i < threads; i++)
+        {
+            Thread t = new Thread(this::loop, name + "-iocp-" + i);
+            t.setDaemon(true);
+            _threads.add(t);
+        }
+        _threads.forEach(Thread::start);
+    }
+
+    /**
+     * Associates a request queue handle with this port.
+     *
+     * @param file the handle
+     */
+    public void associate(Pointer file)
+    {
+        if (Kernel32.CreateIoCompletionPort(file, _handle, 0, 0) == null)
+            throw new IllegalStateException("CreateIoCompletionPort(queue) failed: " + Layout.describeError(Native.getLastError()));
+    }
+
+    /**
+     * Issues an overlapped call: registers the op before the call (its packet may be dequeued before
+     * the call returns) and completes it at once when the call failed synchronously.
+     *
+     * @param op the operation
+     * @param call the native call, given the op
+     * @return the call's result
+     */
+    public int issue(NativeOp op, NativeCall call)
+    {
+        op.markPending();
+        _pending.put(op.address(), op);
+        int rc;
+        try
+        {
+            rc = call.invoke(op);
+        }
+        catch (Throwable x)
+        {
+            _pending.remove(op.address());
+            op.markDone();
+            throw x;
+        }
+        if (rc != Layout.NO_ERROR && rc != Layout.ERROR_IO_PENDING)
+        {
+            // F-88: a synchronous failure queues no packet.
+            if (_pending.remove(op.address()) != null)
+                op.complete(rc, op.syncBytes());
+        }
+        return rc;
+    }
+
+    /**
+     * @return operations issued and not yet completed
+     */
+    public int pendingCount()
+    {
+        return _pending.size();
+    }
+
+    /**
+     * Waits until every issued operation has completed (after the queue was closed, they all end).
+     *
+     * @param timeout how long
+     * @param unit its unit
+     * @return whether none is left
+     */
+    public boolean awaitNoPending(long timeout, TimeUnit unit)
+    {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (!_pending.isEmpty() && System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(2);
+            }
+            catch (InterruptedException x)
+            {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return _pending.isEmpty();
+    }
+
+    private void loop()
+    {
+        try (Memory entries = new Memory((long)BATCH * Layout.OVERLAPPED_ENTRY_SIZE); Memory removed = new Memory(4))
+        {
+            while (true)
+            {
+                int ok = Kernel32.GetQueuedCompletionStatusEx(_handle, entries, BATCH, removed, 1000, 0);
+                if (ok == 0)
+                {
+                    int error = Native.getLastError();
+                    if (_closing)
+                        return;
+                    if (error == Layout.WAIT_TIMEOUT)
+                        continue;
+                    LOG.warn("GetQueuedCompletionStatusEx failed: {}", Layout.describeError(error));
+                    if (error == Layout.ERROR_INVALID_HANDLE || error == Layout.ERROR_ABANDONED_WAIT_0)
+                        return;
+                    continue;
+                }
+                int n = removed.getInt(0);
+                for (int i = 0; i < n; i++)
+                {
+                    long at = (long)i * Layout.OVERLAPPED_ENTRY_SIZE;
+                    long ov = entries.getLong(at + Layout.OVERLAPPED_ENTRY_OVERLAPPED);
+                    if (ov == 0)
+                    {
+                        if (_closing)
+                            return; // the wake-up packet of close()
+                        continue;
+                    }
+                    NativeOp op = _pending.remove(ov);
+                    if (op == null)
+                    {
+                        LOG.warn("Completion for an unknown OVERLAPPED 0x{}", Long.toHexString(ov));
+                        continue;
+                    }
+                    int status = (int)entries.getLong(at + Layout.OVERLAPPED_ENTRY_INTERNAL);
+                    int bytes = entries.getInt(at + Layout.OVERLAPPED_ENTRY_BYTES);
+                    try
+                    {
+                        op.complete(Layout.ntStatusToWin32(status), bytes);
+                    }
+                    catch (Throwable x)
+                    {
+                        LOG.warn("Completion handler of {} failed", op, x);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Stops the threads and closes the port. Operations must have completed first.
+     */
+    public void close()
+    {
+        _closing = true;
+        for (int i = 0; i < _threads.size(); i++)
+            Kernel32.PostQueuedCompletionStatus(_handle, 0, 0, null);
+        for (Thread t : _threads)
+        {
+            try
+            {
+                t.join(5000);
+            }
+            catch (InterruptedException x)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Kernel32.CloseHandle(_handle);
+    }
+
+    /** A native call made with an op's OVERLAPPED. */
+    @FunctionalInterface
+    public interface NativeCall
+    {
+        /**
+         * @param op the op
+         * @return the Win32 result
+         */
+        int invoke(NativeOp op);
+    }
+
+    static
+    {
+        // Loading HttpApi registers the library once; the completion port needs it loaded.
+        HttpApi.hasWaitForDisconnectEx();
+    }
+}

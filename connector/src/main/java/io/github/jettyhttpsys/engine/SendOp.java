@@ -1,0 +1,171 @@
+package io.github.jettyhttpsys.engine;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import io.github.jettyhttpsys.nativeapi.Layout;
+
+/**
+ * One send: lays out an HTTP_RESPONSE_V2 with its headers and data chunks, or only data chunks,
+ * in its own native block (every pointer inside the block), for HttpSendHttpResponse or
+ * HttpSendResponseEntityBody. The block lives until the send's completion.
+ */
+public final class SendOp extends NativeOp
+{
+    private final Completion _completion;
+    private int _chunkCount;
+    private int _chunksAt;
+
+    private SendOp(int size, Completion completion)
+    {
+        super(size);
+        _completion = completion;
+    }
+
+    /**
+     * Lays out a response.
+     *
+     * @param status the status code
+     * @param reason the reason phrase
+     * @param headers name/value pairs; known response headers go to their slot (the first of a repeated
+     * one; the rest as unknown headers)
+     * @param bodies data chunks, each sent as is
+     * @param completion called when the send completes
+     * @return the op, ready to issue
+     */
+    public static SendOp response(int status, String reason, List<String[]> headers, List<ByteBuffer> bodies, Completion completion)
+    {
+        byte[] reasonBytes = (reason == null ? "" : reason).getBytes(StandardCharsets.ISO_8859_1);
+        int size = Layout.HTTP_RESPONSE_V2_SIZE + headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE +
+            bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE + reasonBytes.length + 1;
+        for (String[] h : headers)
+            size += h[0].length() + h[1].length() + 2;
+        for (ByteBuffer b : bodies)
+            size += b.remaining();
+        SendOp op = new SendOp(size + 16, completion);
+        ByteBuffer v = op.view();
+        int base = PAYLOAD;
+        long addr = op.payloadAddress();
+        v.putShort(base + Layout.RESP_STATUS_CODE, (short)status);
+        v.putShort(base + Layout.RESP_VERSION, (short)1);
+        v.putShort(base + Layout.RESP_VERSION + 2, (short)1);
+        int at = Layout.HTTP_RESPONSE_V2_SIZE;
+        int unknownAt = at;
+        int unknown = 0;
+        boolean[] known = new boolean[Layout.HttpHeaderResponseMaximum];
+        at += headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE;
+        op._chunksAt = at;
+        at += bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE;
+        v.position(base + at);
+        v.put(reasonBytes).put((byte)0);
+        v.putShort(base + Layout.RESP_REASON_LENGTH, (short)reasonBytes.length);
+        v.putLong(base + Layout.RESP_P_REASON, addr + at);
+        at += reasonBytes.length + 1;
+        for (String[] h : headers)
+        {
+            byte[] name = h[0].getBytes(StandardCharsets.ISO_8859_1);
+            byte[] value = h[1].getBytes(StandardCharsets.ISO_8859_1);
+            int id = Layout.responseHeaderId(h[0]);
+            long valueAddr = addr + at;
+            v.position(base + at);
+            v.put(value);
+            at += value.length;
+            if (id >= 0 && !known[id])
+            {
+                known[id] = true;
+                int k = base + Layout.RESP_HEADERS + Layout.HEADERS_KNOWN + id * Layout.HTTP_KNOWN_HEADER_SIZE;
+                v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)value.length);
+                v.putLong(k + Layout.KNOWN_P_RAW_VALUE, valueAddr);
+            }
+            else
+            {
+                long nameAddr = addr + at;
+                v.position(base + at);
+                v.put(name);
+                at += name.length;
+                int u = base + unknownAt + unknown * Layout.HTTP_UNKNOWN_HEADER_SIZE;
+                v.putShort(u + Layout.UNKNOWN_NAME_LENGTH, (short)name.length);
+                v.putShort(u + Layout.UNKNOWN_RAW_VALUE_LENGTH, (short)value.length);
+                v.putLong(u + Layout.UNKNOWN_P_NAME, nameAddr);
+                v.putLong(u + Layout.UNKNOWN_P_RAW_VALUE, valueAddr);
+                unknown++;
+            }
+        }
+        v.putShort(base + Layout.RESP_HEADERS + Layout.HEADERS_UNKNOWN_COUNT, (short)unknown);
+        v.putLong(base + Layout.RESP_HEADERS + Layout.HEADERS_P_UNKNOWN, unknown == 0 ? 0 : addr + unknownAt);
+        op.putChunks(bodies, at);
+        v.putShort(base + Layout.RESP_ENTITY_CHUNK_COUNT, (short)op._chunkCount);
+        v.putLong(base + Layout.RESP_P_ENTITY_CHUNKS, op._chunkCount == 0 ? 0 : addr + op._chunksAt);
+        return op;
+    }
+
+    /**
+     * Lays out data chunks only, for HttpSendResponseEntityBody.
+     *
+     * @param bodies the chunks
+     * @param completion called when the send completes
+     * @return the op
+     */
+    public static SendOp body(List<ByteBuffer> bodies, Completion completion)
+    {
+        int size = bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE;
+        for (ByteBuffer b : bodies)
+            size += b.remaining();
+        SendOp op = new SendOp(size, completion);
+        op._chunksAt = 0;
+        op.putChunks(bodies, bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE);
+        return op;
+    }
+
+    private void putChunks(List<ByteBuffer> bodies, int at)
+    {
+        ByteBuffer v = view();
+        long addr = payloadAddress();
+        int n = 0;
+        for (ByteBuffer b : bodies)
+        {
+            int len = b.remaining();
+            if (len == 0)
+                continue;
+            int c = PAYLOAD + _chunksAt + n * Layout.HTTP_DATA_CHUNK_SIZE;
+            v.putInt(c + Layout.CHUNK_TYPE, Layout.HttpDataChunkFromMemory);
+            v.putLong(c + Layout.CHUNK_P_BUFFER, addr + at);
+            v.putInt(c + Layout.CHUNK_BUFFER_LENGTH, len);
+            v.position(PAYLOAD + at);
+            v.put(b.slice());
+            at += len;
+            n++;
+        }
+        _chunkCount = n;
+    }
+
+    public int chunkCount()
+    {
+        return _chunkCount;
+    }
+
+    public long chunksAddress()
+    {
+        return _chunkCount == 0 ? 0 : payloadAddress() + _chunksAt;
+    }
+
+    @Override
+    protected void completed(int error, int bytes)
+    {
+        try
+        {
+            _completion.completed(error, bytes);
+        }
+        finally
+        {
+            free();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "SendOp@" + Long.toHexString(address());
+    }
+}

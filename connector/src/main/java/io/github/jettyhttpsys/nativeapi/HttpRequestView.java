@@ -1,0 +1,220 @@
+package io.github.jettyhttpsys.nativeapi;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A flyweight over an HTTP_REQUEST_V2 that HTTP.sys wrote into a buffer: fields are read at their
+ * x64 offsets on demand, nothing is copied until asked for. Pointers inside the structure are
+ * absolute addresses; {@code base} is the buffer's address, so a pointer becomes an offset.
+ * Not thread-safe; valid only while the buffer holds this request.
+ */
+public final class HttpRequestView
+{
+    private ByteBuffer buffer;
+    private long base;
+    private int length;
+
+    /**
+     * Points the view at a request.
+     *
+     * @param buffer the buffer's bytes (any position; absolute reads only)
+     * @param base the native address of the buffer's first byte
+     * @param length the bytes HTTP.sys used
+     * @return this
+     */
+    public HttpRequestView wrap(ByteBuffer buffer, long base, int length)
+    {
+        this.buffer = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.base = base;
+        this.length = length;
+        return this;
+    }
+
+    public int flags()
+    {
+        return buffer.getInt(Layout.REQ_FLAGS);
+    }
+
+    public long connectionId()
+    {
+        return buffer.getLong(Layout.REQ_CONNECTION_ID);
+    }
+
+    public long requestId()
+    {
+        return buffer.getLong(Layout.REQ_REQUEST_ID);
+    }
+
+    public long urlContext()
+    {
+        return buffer.getLong(Layout.REQ_URL_CONTEXT);
+    }
+
+    public int majorVersion()
+    {
+        return Short.toUnsignedInt(buffer.getShort(Layout.REQ_VERSION));
+    }
+
+    public int minorVersion()
+    {
+        return Short.toUnsignedInt(buffer.getShort(Layout.REQ_VERSION + 2));
+    }
+
+    public int verb()
+    {
+        return buffer.getInt(Layout.REQ_VERB);
+    }
+
+    /**
+     * @return the method: the HTTP_VERB's name, or the unknown verb's text
+     */
+    public String method()
+    {
+        String name = Layout.verbName(verb());
+        if (name != null)
+            return name;
+        return string(buffer.getLong(Layout.REQ_P_UNKNOWN_VERB), Short.toUnsignedInt(buffer.getShort(Layout.REQ_UNKNOWN_VERB_LENGTH)), StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * @return the request target exactly as the client sent it (F-33, F-37)
+     */
+    public String rawUrl()
+    {
+        return string(buffer.getLong(Layout.REQ_P_RAW_URL), Short.toUnsignedInt(buffer.getShort(Layout.REQ_RAW_URL_LENGTH)), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @return the cooked URL's host piece, with its port (F-35)
+     */
+    public String cookedHost()
+    {
+        int len = Short.toUnsignedInt(buffer.getShort(Layout.REQ_COOKED_URL + Layout.COOKED_HOST_LENGTH));
+        return string(buffer.getLong(Layout.REQ_COOKED_URL + Layout.COOKED_P_HOST), len, StandardCharsets.UTF_16LE);
+    }
+
+    /**
+     * @return the whole cooked URL (UTF-16LE, decoded)
+     */
+    public String cookedUrl()
+    {
+        int len = Short.toUnsignedInt(buffer.getShort(Layout.REQ_COOKED_URL + Layout.COOKED_FULL_URL_LENGTH));
+        return string(buffer.getLong(Layout.REQ_COOKED_URL + Layout.COOKED_P_FULL_URL), len, StandardCharsets.UTF_16LE);
+    }
+
+    /**
+     * @return whether the request came over TLS (pSslInfo is set)
+     */
+    public boolean isSecure()
+    {
+        return buffer.getLong(Layout.REQ_P_SSL_INFO) != 0;
+    }
+
+    /**
+     * @param id a request HTTP_HEADER_ID
+     * @return the header's value, or null when absent
+     */
+    public String knownHeader(int id)
+    {
+        int at = Layout.REQ_HEADERS + Layout.HEADERS_KNOWN + id * Layout.HTTP_KNOWN_HEADER_SIZE;
+        long p = buffer.getLong(at + Layout.KNOWN_P_RAW_VALUE);
+        if (p == 0)
+            return null;
+        return string(p, Short.toUnsignedInt(buffer.getShort(at + Layout.KNOWN_RAW_VALUE_LENGTH)), StandardCharsets.ISO_8859_1);
+    }
+
+    public int unknownHeaderCount()
+    {
+        return Short.toUnsignedInt(buffer.getShort(Layout.REQ_HEADERS + Layout.HEADERS_UNKNOWN_COUNT));
+    }
+
+    public String unknownHeaderName(int i)
+    {
+        int at = unknownAt(i);
+        return string(buffer.getLong(at + Layout.UNKNOWN_P_NAME), Short.toUnsignedInt(buffer.getShort(at + Layout.UNKNOWN_NAME_LENGTH)), StandardCharsets.ISO_8859_1);
+    }
+
+    public String unknownHeaderValue(int i)
+    {
+        int at = unknownAt(i);
+        return string(buffer.getLong(at + Layout.UNKNOWN_P_RAW_VALUE), Short.toUnsignedInt(buffer.getShort(at + Layout.UNKNOWN_RAW_VALUE_LENGTH)), StandardCharsets.ISO_8859_1);
+    }
+
+    private int unknownAt(int i)
+    {
+        long p = buffer.getLong(Layout.REQ_HEADERS + Layout.HEADERS_P_UNKNOWN);
+        return offset(p, (i + 1) * Layout.HTTP_UNKNOWN_HEADER_SIZE) + i * Layout.HTTP_UNKNOWN_HEADER_SIZE;
+    }
+
+    public long bytesReceived()
+    {
+        return buffer.getLong(Layout.REQ_BYTES_RECEIVED);
+    }
+
+    public InetSocketAddress remoteAddress()
+    {
+        return address(buffer.getLong(Layout.REQ_ADDRESS));
+    }
+
+    public InetSocketAddress localAddress()
+    {
+        return address(buffer.getLong(Layout.REQ_ADDRESS + 8));
+    }
+
+    private InetSocketAddress address(long pointer)
+    {
+        if (pointer == 0)
+            return null;
+        int at = offset(pointer, 16);
+        int family = Short.toUnsignedInt(buffer.getShort(at));
+        int port = Short.toUnsignedInt(Short.reverseBytes(buffer.getShort(at + 2)));
+        byte[] addr;
+        if (family == Layout.AF_INET)
+        {
+            addr = new byte[4];
+            buffer.get(at + 4, addr);
+        }
+        else if (family == Layout.AF_INET6)
+        {
+            offset(pointer, 28);
+            addr = new byte[16];
+            buffer.get(at + 8, addr);
+        }
+        else
+        {
+            return null;
+        }
+        try
+        {
+            return new InetSocketAddress(InetAddress.getByAddress(addr), port);
+        }
+        catch (UnknownHostException x)
+        {
+            return null;
+        }
+    }
+
+    private String string(long pointer, int len, Charset charset)
+    {
+        if (pointer == 0 || len == 0)
+            return pointer == 0 ? null : "";
+        byte[] b = new byte[len];
+        buffer.get(offset(pointer, len), b);
+        return new String(b, charset);
+    }
+
+    /** Converts a pointer inside the buffer into an offset, refusing anything outside it. */
+    private int offset(long pointer, int len)
+    {
+        long off = pointer - base;
+        if (off < 0 || off + len > length)
+            throw new IllegalStateException("Pointer outside the request buffer: 0x" + Long.toHexString(pointer));
+        return (int)off;
+    }
+}

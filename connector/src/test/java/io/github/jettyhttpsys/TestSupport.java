@@ -1,0 +1,32 @@
+package io.github.jettyhttpsys;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+
+import io.github.jettyhttpsys.emulator.HttpEmu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Helpers shared by the connector's tests. */
+final class TestSupport
+{
+    private TestSupport()
+    {
+    }
+
+    static int freePort() throws IOException
+    {
+        try (ServerSocket s = new ServerSocket(0))
+        {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Every native object is gone once the server stopped and the clients closed. */
+    static void assertNothingLeaked()
+    {
+        HttpEmu.Counters c = HttpEmu.awaitAllZero(Duration.ofSeconds(10));
+        assertTrue(c.allZero(), "emulator objects left behind: " + c);
+    }
+}
