@@ -159,6 +159,29 @@ public class HttpSysConnectorTest
     }
 
     @Test
+    public void servletFlushesReuseTheirBufferWithoutRepeatingContent() throws Exception
+    {
+        org.eclipse.jetty.ee10.servlet.ServletContextHandler context = new org.eclipse.jetty.ee10.servlet.ServletContextHandler();
+        context.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder(new jakarta.servlet.http.HttpServlet()
+        {
+            @Override
+            protected void doGet(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp) throws java.io.IOException
+            {
+                java.io.PrintWriter w = resp.getWriter();
+                for (String part : List.of("one,", "two,", "three"))
+                {
+                    w.write(part);
+                    w.flush();
+                }
+            }
+        }), "/*");
+        start(context);
+        ContentResponse r = client.GET(url("/parts"));
+        assertEquals("one,two,three", r.getContentAsString());
+        assertEquals("chunked", r.getHeaders().get(HttpHeader.TRANSFER_ENCODING));
+    }
+
+    @Test
     public void tooLargeBodyGets413() throws Exception
     {
         start(new Handler.Abstract()

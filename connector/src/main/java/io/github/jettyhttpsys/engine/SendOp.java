@@ -134,6 +134,7 @@ public final class SendOp extends NativeOp
             v.putInt(c + Layout.CHUNK_BUFFER_LENGTH, len);
             v.position(PAYLOAD + at);
             v.put(b.slice());
+            b.position(b.limit()); // consumed, as a write consumes its buffer (Jetty reuses it)
             at += len;
             n++;
         }

@@ -1,0 +1,171 @@
+package io.github.jettyhttpsys.examples;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.jettyhttpsys.HttpSysConnector;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded demo: Jetty on {@link HttpSysConnector} serving a page whose every tab holds a live
+ * stream (server-sent events, an async servlet). When a tab closes, HTTP.sys reports the broken
+ * connection, {@code AsyncListener.onError} fires for that tab's stream, and every other tab shows it.
+ * Run with {@code -Dport=8080} (default) or the port as the first argument.
+ */
+public class DemoServer
+{
+    private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
+
+    private final Map<Integer, AsyncContext> _streams = new ConcurrentHashMap<>();
+    private final AtomicInteger _ids = new AtomicInteger();
+    private final Server _server = new Server();
+
+    public DemoServer(int port)
+    {
+        HttpSysConnector connector = new HttpSysConnector(_server, "http://localhost:" + port + "/");
+        _server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.addServlet(new ServletHolder(new PageServlet()), "/");
+        context.addServlet(new ServletHolder(new EventsServlet()), "/events");
+        _server.setHandler(context);
+    }
+
+    public void start() throws Exception
+    {
+        _server.start();
+        LOG.info("Demo on http://localhost:{}/ served by {}", port(), HttpSysConnector.nativeImplementation());
+    }
+
+    public int port()
+    {
+        return ((HttpSysConnector)_server.getConnectors()[0]).getLocalPort();
+    }
+
+    public void stop() throws Exception
+    {
+        _server.stop();
+    }
+
+    public int openStreams()
+    {
+        return _streams.size();
+    }
+
+    /** Sends one event to every open stream. */
+    void broadcast(String type, String text)
+    {
+        String line = LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " " + text;
+        for (Map.Entry<Integer, AsyncContext> e : _streams.entrySet())
+        {
+            try
+            {
+                PrintWriter w = e.getValue().getResponse().getWriter();
+                w.write("event: " + type + "\ndata: " + line.replace('\n', ' ') + "\n\n");
+                w.flush();
+            }
+            catch (IOException | IllegalStateException x)
+            {
+                LOG.debug("stream {} gone while broadcasting", e.getKey(), x);
+            }
+        }
+    }
+
+    private class PageServlet extends HttpServlet
+    {
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException
+        {
+            broadcast("request", "GET " + req.getRequestURI() + " from " + req.getRemoteAddr() + ":" + req.getRemotePort());
+            resp.setContentType("text/html;charset=utf-8");
+            try (InputStream in = DemoServer.class.getResourceAsStream("/demo.html"))
+            {
+                String page = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .replace("${implementation}", HttpSysConnector.nativeImplementation());
+                resp.getWriter().write(page);
+            }
+        }
+    }
+
+    private class EventsServlet extends HttpServlet
+    {
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException
+        {
+            int id = _ids.incrementAndGet();
+            resp.setContentType("text/event-stream");
+            resp.setCharacterEncoding("UTF-8");
+            resp.setHeader("Cache-Control", "no-cache");
+            AsyncContext async = req.startAsync();
+            async.setTimeout(0);
+            async.addListener(new AsyncListener()
+            {
+                @Override
+                public void onComplete(AsyncEvent event)
+                {
+                    _streams.remove(id);
+                }
+
+                @Override
+                public void onTimeout(AsyncEvent event)
+                {
+                }
+
+                @Override
+                public void onError(AsyncEvent event)
+                {
+                    // HTTP.sys told us the tab's connection is gone: tell the others.
+                    _streams.remove(id);
+                    Throwable x = event.getThrowable();
+                    broadcast("disconnect", "tab #" + id + " disconnected: AsyncListener.onError(" + x.getClass().getSimpleName() + ": " + x.getMessage() + ")");
+                    async.complete();
+                }
+
+                @Override
+                public void onStartAsync(AsyncEvent event)
+                {
+                }
+            });
+            PrintWriter w = resp.getWriter();
+            w.write("event: hello\ndata: you are tab #" + id + "\n\n");
+            w.flush();
+            _streams.put(id, async);
+            broadcast("request", "tab #" + id + " opened its live stream (" + _streams.size() + " open)");
+        }
+    }
+
+    public static void main(String[] args) throws Exception
+    {
+        int port = args.length > 0 ? Integer.parseInt(args[0]) : Integer.getInteger("port", 8080);
+        DemoServer demo = new DemoServer(port);
+        demo.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            try
+            {
+                demo.stop();
+            }
+            catch (Exception x)
+            {
+                LOG.warn("stop failed", x);
+            }
+        }));
+        demo._server.join();
+    }
+}
