@@ -1,0 +1,97 @@
+package io.github.jettyhttpsys.examples;
+
+import java.io.File;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+
+import io.github.jettyhttpsys.emulator.HttpEmu;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The demo in a real browser (headless Chromium): two tabs open the page, one closes, and the other
+ * shows the disconnect that {@code AsyncListener.onError} reported. The screenshot is saved under
+ * {@code target/demo-disconnect.png}.
+ */
+public class DemoBrowserTest
+{
+    private DemoServer demo;
+    private WebDriver first;
+    private WebDriver second;
+
+    @AfterEach
+    public void stop() throws Exception
+    {
+        if (first != null)
+            first.quit();
+        if (second != null)
+            second.quit();
+        if (demo != null)
+            demo.stop();
+        if (HttpEmu.isAvailable())
+        {
+            HttpEmu.Counters c = HttpEmu.awaitAllZero(Duration.ofSeconds(10));
+            assertTrue(c.allZero(), c.toString());
+        }
+    }
+
+    private static WebDriver browser(Path profile)
+    {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", "--window-size=1100,700", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver")).build();
+        return new ChromeDriver(service, options);
+    }
+
+    @Test
+    public void closingOneTabShowsItsDisconnectInTheOther() throws Exception
+    {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
+            "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
+        int port;
+        try (ServerSocket s = new ServerSocket(0))
+        {
+            port = s.getLocalPort();
+        }
+        demo = new DemoServer(port);
+        demo.start();
+        String url = "http://localhost:" + port + "/";
+        Path tmp = Files.createTempDirectory("demo-browser");
+        first = browser(tmp.resolve("a"));
+        second = browser(tmp.resolve("b"));
+        first.get(url);
+        second.get(url);
+        WebDriverWait wait1 = new WebDriverWait(first, Duration.ofSeconds(20));
+        wait1.until(d -> d.findElement(By.id("me")).getText().startsWith("you are tab"));
+        new WebDriverWait(second, Duration.ofSeconds(20)).until(d -> d.findElement(By.id("me")).getText().startsWith("you are tab"));
+        String secondTab = second.findElement(By.id("me")).getText().replace("you are ", "");
+
+        // Closing the browser closes its connection: HTTP.sys reports it, onError fires for its stream.
+        second.quit();
+        second = null;
+        wait1.until(d -> d.findElements(By.cssSelector("#log li.disconnect")).stream()
+            .anyMatch(li -> li.getText().contains(secondTab + " disconnected") && li.getText().contains("AsyncListener.onError")));
+
+        Path shot = Path.of("target", "demo-disconnect.png");
+        Files.createDirectories(shot.getParent());
+        Files.copy(((TakesScreenshot)first).getScreenshotAs(OutputType.FILE).toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
+        assertTrue(Files.size(shot) > 1000);
+    }
+}
