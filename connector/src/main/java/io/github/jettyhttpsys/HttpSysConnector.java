@@ -27,6 +27,7 @@ import org.eclipse.jetty.util.HostPort;
 import org.eclipse.jetty.util.StringUtil;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.annotation.Name;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,9 +65,20 @@ public class HttpSysConnector extends AbstractNetworkConnector
      * @param server the server
      * @param urlPrefixes HTTP.sys URL prefixes such as {@code http://+:8080/}
      */
-    public HttpSysConnector(Server server, String... urlPrefixes)
+    public HttpSysConnector(@Name("server") Server server, @Name("urlPrefixes") String... urlPrefixes)
     {
         this(server, new HttpConfiguration(), urlPrefixes);
+    }
+
+    /**
+     * For jetty-home's XML: the prefixes come with {@link #setUrlPrefixList(String)}.
+     *
+     * @param server the server
+     * @param configuration the HTTP configuration (customizers, idle timeout, ...)
+     */
+    public HttpSysConnector(@Name("server") Server server, @Name("configuration") HttpConfiguration configuration)
+    {
+        this(server, configuration, new String[0]);
     }
 
     /**
@@ -74,7 +86,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
      * @param configuration the HTTP configuration (customizers, idle timeout, ...)
      * @param urlPrefixes HTTP.sys URL prefixes such as {@code http://+:8080/}
      */
-    public HttpSysConnector(Server server, HttpConfiguration configuration, String... urlPrefixes)
+    public HttpSysConnector(@Name("server") Server server, @Name("configuration") HttpConfiguration configuration, @Name("urlPrefixes") String... urlPrefixes)
     {
         super(server, null, null, null, 0, new HttpSysConnectionFactory(configuration));
         setUrlPrefixes(urlPrefixes);
@@ -108,6 +120,19 @@ public class HttpSysConnector extends AbstractNetworkConnector
         _config.urlPrefixes = list;
     }
 
+    /**
+     * @param commaSeparated URL prefixes separated by commas (the form of {@code jetty.httpsys.urlPrefixes})
+     */
+    public void setUrlPrefixList(String commaSeparated)
+    {
+        setUrlPrefixes(commaSeparated);
+    }
+
+    public String getUrlPrefixList()
+    {
+        return String.join(",", _config.urlPrefixes);
+    }
+
     @ManagedAttribute("HTTP.sys URL prefixes")
     public List<String> getUrlPrefixes()
     {
@@ -129,6 +154,8 @@ public class HttpSysConnector extends AbstractNetworkConnector
     /** @param mode create the queue (default) or attach to an existing named one */
     public void setRequestQueueMode(RequestQueueMode mode)
     {
+        if (mode == null)
+            throw new IllegalArgumentException("request queue mode: CREATE or ATTACH");
         _config.attach = mode == RequestQueueMode.ATTACH;
     }
 

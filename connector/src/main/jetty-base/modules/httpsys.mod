@@ -1,0 +1,59 @@
+# DO NOT EDIT - ships with jetty-httpsys; copy settings into start.d/httpsys.ini instead.
+
+[description]
+Serves requests from the Windows kernel HTTP stack, HTTP.sys (the HTTP Server API), through
+jetty-httpsys: port sharing with IIS, TLS bound in the kernel (netsh http add sslcert), URL ACLs
+instead of administrator rights, and client disconnects reported as they happen.
+
+[tags]
+connector
+http
+httpsys
+
+[depend]
+server
+
+[lib]
+lib/httpsys/*.jar
+
+[xml]
+etc/jetty-httpsys.xml
+
+[ini-template]
+# tag::documentation[]
+## URL prefix(es) registered with HTTP.sys, comma separated (netsh http add urlacl for each)
+# jetty.httpsys.urlPrefixes=http://+:8080/
+
+## Connector name; contexts with virtual host @httpsys are served only by this connector
+# jetty.httpsys.name=httpsys
+
+## Request queue name (empty = unnamed) and mode: CREATE, or ATTACH to a queue another process created
+# jetty.httpsys.requestQueueName=
+# jetty.httpsys.requestQueueMode=CREATE
+
+## HttpServerQueueLengthProperty: requests waiting in the kernel queue (10-65535)
+# jetty.httpsys.requestQueueLength=1000
+
+## HttpReceiveHttpRequest calls kept outstanding
+# jetty.httpsys.receiveConcurrency=4
+
+## HttpServerQosProperty connection limit, -1 = unlimited
+# jetty.httpsys.maxConnections=-1
+
+## Largest request body in bytes (larger ones get 413), -1 = unlimited
+# jetty.httpsys.maxRequestBodySize=-1
+
+## HTTP_TIMEOUT_LIMIT_INFO (seconds; MinSendRate in bytes per second)
+# jetty.httpsys.entityBodyTimeoutSeconds=120
+# jetty.httpsys.drainEntityBodyTimeoutSeconds=120
+# jetty.httpsys.requestQueueTimeoutSeconds=120
+# jetty.httpsys.idleConnectionTimeoutSeconds=120
+# jetty.httpsys.headerWaitTimeoutSeconds=120
+# jetty.httpsys.minSendRateBytesPerSecond=150
+
+## Arm HttpWaitForDisconnectEx at the first request of every connection (default: when a request outlives its dispatch)
+# jetty.httpsys.eagerDisconnectWait=false
+
+## Jetty's idle timeout of a request with no I/O, in milliseconds
+# jetty.httpsys.idleTimeout=30000
+# end::documentation[]
