@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmarks: the same servlet app behind Jetty's ServerConnector and behind HttpSysConnector on the
+# emulator, and a raw C server on the same emulator, driven by wrk (another process) in one run.
+# Writes docs/benchmarks.md and docs/benchmarks.png.   Usage: benchmarks/run.sh [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
+D=10; IDLE=10000; DISC=1000; BURST=5000
+[ $QUICK = 1 ] && { D=3; IDLE=1000; DISC=200; BURST=500; }
+OUT=$ROOT/benchmarks/target/results; mkdir -p "$OUT"; RES=$OUT/results.txt; : > "$RES"
+
+command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk; }
+mvn -B -ntp -q install -DskipTests
+mvn -B -ntp -q -Pbench -pl benchmarks package
+LIB=$ROOT/emulator/target/classes/linux-x86-64
+gcc -O2 -Wall -Wextra -Werror -I emulator/src/main/c/include -o "$OUT/rawserver" benchmarks/src/main/c/rawserver.c -L"$LIB" -lhttpapi -Wl,-rpath,"$LIB" -pthread
+CP=$ROOT/benchmarks/target/jetty-httpsys-benchmarks-0.1.0-SNAPSHOT.jar:$(cat benchmarks/target/classpath.txt)
+ulimit -n 65536 || true
+JAVA_OPTS="-Xms512m -Xmx2g -XX:+UseG1GC"
+head -c 1048576 /dev/zero | tr '\0' 'u' > "$OUT/upload.bin"
+cat > "$OUT/upload.lua" <<LUA
+wrk.method = "POST"
+local f = io.open("$OUT/upload.bin", "rb"); wrk.body = f:read("*all"); f:close()
+wrk.headers["Content-Type"] = "application/octet-stream"
+LUA
+
+PID=
+start_peer() { # name port
+  case $1 in
+    raw) "$OUT/rawserver" "$2" 2 > "$OUT/$1.log" 2>&1 & ;;
+    *) java $JAVA_OPTS -cp "$CP" io.github.jettyhttpsys.bench.BenchServer "$1" "$2" > "$OUT/$1.log" 2>&1 & ;;
+  esac
+  PID=$!
+  for _ in $(seq 1 100); do grep -q LISTENING "$OUT/$1.log" 2>/dev/null && return 0; sleep 0.1; done
+  echo "peer $1 did not start"; cat "$OUT/$1.log"; exit 1
+}
+stop_peer() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+trap 'stop_peer' EXIT
+
+wrk_run() { # peer scenario args...
+  local peer=$1 sc=$2; shift 2
+  wrk --latency "$@" > "$OUT/$peer.$sc.wrk" 2>&1 || true
+  awk -v p="$peer.$sc" '
+    /Requests\/sec/ {print p ".rps=" $2}
+    /^ +50%/ {print p ".p50=" $2}
+    /^ +99%/ {print p ".p99=" $2}
+    /requests in/ {print p ".requests=" $1}
+    /Non-2xx|Socket errors/ {gsub(/^ +/, ""); print p ".errors=" $0}' "$OUT/$peer.$sc.wrk" >> "$RES"
+}
+
+stat() { curl -s "http://127.0.0.1:$1/stats" | awk -v k="$2" '$1==k {print $2}'; }
+
+PORT=18400
+for peer in jetty httpsys raw; do
+  PORT=$((PORT + 1)); start_peer $peer $PORT
+  URL=http://127.0.0.1:$PORT
+  wrk -t2 -c20 -d1s "$URL/hello" > /dev/null 2>&1 || true   # warm-up
+  [ $peer = httpsys ] && { c0=$(stat $PORT apicalls); a0=$(stat $PORT allocated); }
+  wrk_run $peer s1 -t2 -c50 -d${D}s "$URL/hello"
+  if [ $peer = httpsys ]; then
+    c1=$(stat $PORT apicalls); a1=$(stat $PORT allocated)
+    n=$(awk -F= '/^httpsys.s1.requests=/ {print $2}' "$RES")
+    echo "httpsys.s1.nativeCallsPerRequest=$(echo "scale=2; ($c1 - $c0 - 1) / $n" | bc)" >> "$RES"
+    echo "httpsys.s1.allocatedBytesPerRequest=$(( (a1 - a0) / n ))" >> "$RES"
+  fi
+  wrk_run $peer s2 -t2 -c50 -d${D}s -H "Connection: close" "$URL/hello"
+  wrk_run $peer s3 -t2 -c8 -d${D}s "$URL/download"
+  wrk_run $peer s4 -t2 -c8 -d${D}s -s "$OUT/upload.lua" "$URL/upload"
+  if [ $peer != raw ]; then
+    W=30; [ $peer = jetty ] && W=5   # ServerConnector does not see disconnects of parked requests
+    java -Dwait.seconds=$W -cp "$CP" io.github.jettyhttpsys.bench.LoadClient idle $IDLE $PORT | sed "s/^/$peer./" >> "$RES" || echo "$peer.idle.failed=1" >> "$RES"
+    java -Dwait.seconds=$W -cp "$CP" io.github.jettyhttpsys.bench.LoadClient disconnect $DISC $PORT | sed "s/^/$peer./" >> "$RES" || echo "$peer.disconnect.failed=1" >> "$RES"
+    java -Dwait.seconds=$W -cp "$CP" io.github.jettyhttpsys.bench.LoadClient burst $BURST $PORT | sed "s/^/$peer./" >> "$RES" || echo "$peer.burst.failed=1" >> "$RES"
+  fi
+  stop_peer
+done
+trap - EXIT
+{
+  echo "meta.date=$(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "meta.cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) cores)"
+  echo "meta.memory=$(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo "meta.java=$(java -version 2>&1 | head -1)"
+  echo "meta.wrk=$(wrk -v 2>&1 | head -1 | cut -c1-40)"
+  echo "meta.mode=$([ $QUICK = 1 ] && echo quick || echo full) (duration ${D}s per wrk run)"
+} >> "$RES"
+java -cp "$CP" io.github.jettyhttpsys.bench.Report "$RES" docs/benchmarks.md docs/benchmarks.png
+echo "wrote docs/benchmarks.md and docs/benchmarks.png"

@@ -1,0 +1,117 @@
+/*
+ * rawserver: the ceiling any binding can reach — a server written directly against the HTTP Server
+ * API (Windows C, compiled here against the emulator's headers): overlapped receives on one
+ * completion port drained by a few threads, each request answered inline.
+ *   GET /hello      -> "hello"
+ *   GET /download   -> 1 MiB
+ *   POST /upload    -> reads the body, answers its length
+ * Usage: rawserver PORT [THREADS]
+ */
+#include <http.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RECEIVES 8
+#define BUF 16384
+
+typedef struct recv_op {
+    OVERLAPPED ov; /* first: the completion's OVERLAPPED is the op */
+    __attribute__((aligned(8))) char buf[BUF];
+} recv_op;
+
+static HANDLE g_queue, g_port;
+static char *g_mib;
+
+static void post(recv_op *op)
+{
+    memset(&op->ov, 0, sizeof(op->ov));
+    ULONG rc = HttpReceiveHttpRequest(g_queue, HTTP_NULL_ID, 0, (PHTTP_REQUEST)op->buf, BUF, NULL, &op->ov);
+    if (rc != NO_ERROR && rc != ERROR_IO_PENDING) fprintf(stderr, "receive: %u\n", rc);
+}
+
+static void respond(HTTP_REQUEST_ID id, const char *body, ULONG len)
+{
+    HTTP_RESPONSE r;
+    memset(&r, 0, sizeof(r));
+    r.StatusCode = 200;
+    r.pReason = "OK";
+    r.ReasonLength = 2;
+    r.Headers.KnownHeaders[HttpHeaderContentType].pRawValue = "text/plain";
+    r.Headers.KnownHeaders[HttpHeaderContentType].RawValueLength = 10;
+    HTTP_DATA_CHUNK ch;
+    ch.DataChunkType = HttpDataChunkFromMemory;
+    ch.u.FromMemory.pBuffer = (void *)body;
+    ch.u.FromMemory.BufferLength = len;
+    r.EntityChunkCount = 1;
+    r.pEntityChunks = &ch;
+    HttpSendHttpResponse(g_queue, id, 0, &r, NULL, NULL, NULL, 0, NULL, NULL);
+}
+
+static void handle(HTTP_REQUEST *req)
+{
+    const char *url = req->pRawUrl;
+    if (strncmp(url, "/download", 9) == 0) {
+        respond(req->RequestId, g_mib, 1 << 20);
+    } else if (strncmp(url, "/upload", 7) == 0) {
+        static __thread char body[65536];
+        unsigned long long total = 0;
+        ULONG n = 0;
+        while (HttpReceiveRequestEntityBody(g_queue, req->RequestId, 0, body, sizeof(body), &n, NULL) == NO_ERROR) total += n;
+        char out[32];
+        int l = snprintf(out, sizeof(out), "%llu", total);
+        respond(req->RequestId, out, (ULONG)l);
+    } else {
+        respond(req->RequestId, "hello", 5);
+    }
+}
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        OVERLAPPED_ENTRY e[16];
+        ULONG n = 0;
+        if (!GetQueuedCompletionStatusEx(g_port, e, 16, &n, INFINITE, FALSE)) return NULL;
+        for (ULONG i = 0; i < n; i++) {
+            recv_op *op = (recv_op *)e[i].lpOverlapped;
+            if (op == NULL) return NULL;
+            if (RtlNtStatusToDosError((ULONG)e[i].Internal) == NO_ERROR) handle((HTTP_REQUEST *)op->buf);
+            post(op);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) { fprintf(stderr, "usage: rawserver PORT [THREADS]\n"); return 2; }
+    int threads = argc > 2 ? atoi(argv[2]) : 2;
+    g_mib = malloc(1 << 20);
+    memset(g_mib, 'x', 1 << 20);
+    HTTPAPI_VERSION v = HTTPAPI_VERSION_2;
+    HTTP_SERVER_SESSION_ID session;
+    HTTP_URL_GROUP_ID group;
+    if (HttpInitialize(v, HTTP_INITIALIZE_SERVER, NULL) || HttpCreateServerSession(v, &session, 0) ||
+        HttpCreateUrlGroup(session, &group, 0) || HttpCreateRequestQueue(v, NULL, NULL, 0, &g_queue)) {
+        fprintf(stderr, "setup failed\n");
+        return 1;
+    }
+    HTTP_BINDING_INFO b = {{1}, g_queue};
+    HttpSetUrlGroupProperty(group, HttpServerBindingProperty, &b, sizeof(b));
+    char url[64];
+    WCHAR wurl[64];
+    snprintf(url, sizeof(url), "http://+:%s/", argv[1]);
+    for (int i = 0; i < 64; i++) { wurl[i] = (WCHAR)(unsigned char)url[i]; if (!url[i]) break; }
+    ULONG rc = HttpAddUrlToUrlGroup(group, wurl, 0, 0);
+    if (rc) { fprintf(stderr, "add url: %u\n", rc); return 1; }
+    g_port = CreateIoCompletionPort(g_queue, NULL, 0, 0);
+    static recv_op ops[RECEIVES];
+    for (int i = 0; i < RECEIVES; i++) post(&ops[i]);
+    printf("LISTENING %s\n", argv[1]);
+    fflush(stdout);
+    pthread_t t[16];
+    for (int i = 0; i < threads && i < 16; i++) pthread_create(&t[i], NULL, worker, NULL);
+    for (int i = 0; i < threads && i < 16; i++) pthread_join(t[i], NULL);
+    return 0;
+}

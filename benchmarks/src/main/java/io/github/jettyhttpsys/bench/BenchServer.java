@@ -1,0 +1,184 @@
+package io.github.jettyhttpsys.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.sun.management.ThreadMXBean;
+import io.github.jettyhttpsys.HttpSysConnector;
+import io.github.jettyhttpsys.emulator.HttpEmu;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * The benchmarked servlet app, behind either connector: {@code httpsys PORT} or {@code jetty PORT}.
+ * /hello, /download (1 MiB), /upload, /poll?id= (long poll; onError time recorded), /stats.
+ */
+public class BenchServer
+{
+    private static final byte[] MIB = new byte[1 << 20];
+    private static final Map<String, Long> ERROR_MICROS = new ConcurrentHashMap<>();
+    private static final AtomicLong PARKED = new AtomicLong();
+
+    public static void main(String[] args) throws Exception
+    {
+        Server server = new Server();
+        int port = Integer.parseInt(args[1]);
+        if ("httpsys".equals(args[0]))
+            server.addConnector(new HttpSysConnector(server, "http://+:" + port + "/"));
+        else
+        {
+            ServerConnector c = new ServerConnector(server);
+            c.setPort(port);
+            c.setAcceptQueueSize(8192);
+            server.addConnector(c);
+        }
+        ServletContextHandler context = new ServletContextHandler();
+        context.addServlet(new ServletHolder(new App()), "/*");
+        server.setHandler(context);
+        server.start();
+        System.out.println("LISTENING " + port);
+        server.join();
+    }
+
+    static long nowMicros()
+    {
+        Instant i = Instant.now();
+        return i.getEpochSecond() * 1_000_000L + i.getNano() / 1000;
+    }
+
+    static class App extends HttpServlet
+    {
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException
+        {
+            switch (req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo()))
+            {
+                case "/download" ->
+                {
+                    resp.setContentLength(MIB.length);
+                    resp.getOutputStream().write(MIB);
+                }
+                case "/poll" -> poll(req, resp);
+                case "/stats" -> stats(req, resp);
+                default ->
+                {
+                    resp.setContentType("text/plain");
+                    resp.setContentLength(5);
+                    resp.getOutputStream().write("hello".getBytes());
+                }
+            }
+        }
+
+        @Override
+        protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException
+        {
+            long total = 0;
+            byte[] b = new byte[65536];
+            try (InputStream in = req.getInputStream())
+            {
+                for (int n; (n = in.read(b)) >= 0; )
+                    total += n;
+            }
+            byte[] out = Long.toString(total).getBytes();
+            resp.setContentLength(out.length);
+            resp.getOutputStream().write(out);
+        }
+
+        private void poll(HttpServletRequest req, HttpServletResponse resp) throws IOException
+        {
+            String id = req.getParameter("id");
+            AsyncContext async = req.startAsync();
+            async.setTimeout(0);
+            async.addListener(new AsyncListener()
+            {
+                public void onComplete(AsyncEvent e)
+                {
+                }
+
+                public void onTimeout(AsyncEvent e)
+                {
+                }
+
+                public void onError(AsyncEvent e)
+                {
+                    ERROR_MICROS.put(id, nowMicros());
+                    PARKED.decrementAndGet();
+                    e.getAsyncContext().complete();
+                }
+
+                public void onStartAsync(AsyncEvent e)
+                {
+                }
+            });
+            PARKED.incrementAndGet();
+            // Headers out now, so the client knows the poll is parked.
+            resp.setContentType("text/plain");
+            resp.getOutputStream().write('P');
+            resp.flushBuffer();
+        }
+
+        private void stats(HttpServletRequest req, HttpServletResponse resp) throws IOException
+        {
+            StringBuilder sb = new StringBuilder();
+            if (req.getParameter("gc") != null)
+            {
+                for (int i = 0; i < 3; i++)
+                    System.gc();
+            }
+            long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            sb.append("heap ").append(heap).append('\n');
+            sb.append("rss ").append(rssBytes()).append('\n');
+            sb.append("parked ").append(PARKED.get()).append('\n');
+            if (req.getParameter("errors") != null)
+            {
+                for (Map.Entry<String, Long> e : ERROR_MICROS.entrySet())
+                    sb.append("err ").append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+            }
+            if (req.getParameter("reset") != null)
+                ERROR_MICROS.clear();
+            if (HttpEmu.isAvailable())
+            {
+                sb.append("apicalls ").append(HttpEmu.totalCalls() - HttpEmu.callCount("GetQueuedCompletionStatusEx")).append('\n');
+                sb.append("emubuffered ").append(HttpEmu.counters().bufferedBytes()).append('\n');
+            }
+            ThreadMXBean t = (ThreadMXBean)ManagementFactory.getThreadMXBean();
+            long alloc = 0;
+            for (long id : t.getAllThreadIds())
+                alloc += Math.max(0, t.getThreadAllocatedBytes(id));
+            sb.append("allocated ").append(alloc).append('\n');
+            resp.setContentType("text/plain");
+            resp.getWriter().write(sb.toString());
+        }
+
+        private static long rssBytes()
+        {
+            try
+            {
+                for (String l : Files.readAllLines(Path.of("/proc/self/status")))
+                {
+                    if (l.startsWith("VmRSS:"))
+                        return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+            catch (IOException ignored)
+            {
+            }
+            return -1;
+        }
+    }
+}
