@@ -42,8 +42,8 @@ static void respond(HTTP_REQUEST_ID id, const char *body, ULONG len)
     r.Headers.KnownHeaders[HttpHeaderContentType].RawValueLength = 10;
     HTTP_DATA_CHUNK ch;
     ch.DataChunkType = HttpDataChunkFromMemory;
-    ch.u.FromMemory.pBuffer = (void *)body;
-    ch.u.FromMemory.BufferLength = len;
+    ch.FromMemory.pBuffer = (void *)body;
+    ch.FromMemory.BufferLength = len;
     r.EntityChunkCount = 1;
     r.pEntityChunks = &ch;
     HttpSendHttpResponse(g_queue, id, 0, &r, NULL, NULL, NULL, 0, NULL, NULL);

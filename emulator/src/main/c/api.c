@@ -1109,9 +1109,9 @@ static ULONG check_chunks(USHORT count, PHTTP_DATA_CHUNK chunks, unsigned long l
     if (count > 0 && chunks == NULL) return ERROR_INVALID_PARAMETER;
     for (USHORT i = 0; i < count; i++) {
         if (chunks[i].DataChunkType != HttpDataChunkFromMemory) return ERROR_INVALID_PARAMETER; /* not emulated */
-        if (chunks[i].u.FromMemory.BufferLength > 0 && chunks[i].u.FromMemory.pBuffer == NULL)
+        if (chunks[i].FromMemory.BufferLength > 0 && chunks[i].FromMemory.pBuffer == NULL)
             return ERROR_INVALID_PARAMETER;
-        *total += chunks[i].u.FromMemory.BufferLength;
+        *total += chunks[i].FromMemory.BufferLength;
     }
     return NO_ERROR;
 }
@@ -1120,7 +1120,7 @@ static void write_chunks(req *r, USHORT count, PHTTP_DATA_CHUNK chunks)
 {
     if (r->is_head) return; /* HEAD: no body on the wire (F-57) */
     for (USHORT i = 0; i < count; i++)
-        emu_conn_write(r->c, chunks[i].u.FromMemory.pBuffer, chunks[i].u.FromMemory.BufferLength);
+        emu_conn_write(r->c, chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength);
 }
 
 static ULONG start_send(req *r, queue *q, ULONG flags, unsigned long long wire_bytes, ULONG report_bytes, int final,
@@ -1143,17 +1143,36 @@ static ULONG start_send(req *r, queue *q, ULONG flags, unsigned long long wire_b
     op **pp = &c->sends;
     while (*pp) pp = &(*pp)->next;
     *pp = o;
-    emu_count(CNT_PENDING, 1);
+    o->issuing = 1;
     emu_conn_flush(c);
+    o->issuing = 0;
+    if (o->done_inline && o->result == NO_ERROR) {
+        /* F-61: all on the wire already: NO_ERROR now, and a packet unless skip mode (F-89). */
+        return op_inline(o, NO_ERROR, o->result_bytes, bytes_out);
+    }
+    emu_count(CNT_PENDING, 1);
+    if (o->done_inline) {
+        /* The client went away during the call: report it through the completion. */
+        ULONG err = o->result;
+        if (o->sync) {
+            o->done = 1;
+            o->result = err;
+        } else {
+            emu_op_complete(o, err, 0, 0);
+            return ERROR_IO_PENDING;
+        }
+    }
     if (o->sync) {
-        while (!o->done) pthread_cond_wait(&g_sync_cond, &g_emu_lock);
+        if (!o->done_inline) {
+            while (!o->done) pthread_cond_wait(&g_sync_cond, &g_emu_lock);
+        } else {
+            emu_count(CNT_PENDING, -1);
+        }
         ULONG err = o->result;
         if (bytes_out) *bytes_out = o->result_bytes;
         free(o);
         return err;
     }
-    if (c->closed) return ERROR_IO_PENDING; /* completed with an error by the abort */
-    /* The send may already be done: then it was completed (packet queued) inside flush (F-61). */
     return ERROR_IO_PENDING;
 }
 

@@ -192,7 +192,13 @@ void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset)
         op *s = c->sends;
         c->sends = s->next;
         if (s->r) s->r->sends_pending--;
-        emu_op_complete(s, send_err, 0, 0);
+        if (s->issuing) {
+            s->done_inline = 1;
+            s->result = send_err;
+            s->result_bytes = 0;
+        } else {
+            emu_op_complete(s, send_err, 0, 0);
+        }
     }
     req *r = c->cur;
     if (r != NULL) {
@@ -226,7 +232,13 @@ static void conn_complete_sends(conn *c)
         req *r = s->r;
         int final = s->final;
         if (r) r->sends_pending--;
-        emu_op_complete(s, NO_ERROR, s->bytes, 0);
+        if (s->issuing) {
+            s->done_inline = 1;
+            s->result = NO_ERROR;
+            s->result_bytes = s->bytes;
+        } else {
+            emu_op_complete(s, NO_ERROR, s->bytes, 0);
+        }
         if (final && r) emu_req_finished_send(r);
         if (c->closed) return;
     }

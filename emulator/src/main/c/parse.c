@@ -221,6 +221,8 @@ int emu_chunked_decode(emu_chunked *d, const char *in, size_t in_len, size_t *co
                        char *out, size_t out_cap, size_t *produced)
 {
     size_t i = 0, o = 0;
+    *consumed = 0; /* also on error: callers must never see stale counts */
+    *produced = 0;
     while (i < in_len && d->state != CH_DONE) {
         char c = in[i];
         switch (d->state) {

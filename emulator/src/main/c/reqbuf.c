@@ -200,8 +200,8 @@ ULONG emu_fill_request(req *r, ULONG flags, void *buf, ULONG len, ULONG *used, s
             if (n > r->body_len) n = r->body_len;
             HTTP_DATA_CHUNK *ch = (HTTP_DATA_CHUNK *)((char *)buf + chunk_at);
             ch->DataChunkType = HttpDataChunkFromMemory;
-            ch->u.FromMemory.pBuffer = (char *)buf + w.off;
-            ch->u.FromMemory.BufferLength = (ULONG)n;
+            ch->FromMemory.pBuffer = (char *)buf + w.off;
+            ch->FromMemory.BufferLength = (ULONG)n;
             memcpy((char *)buf + w.off, r->body, n);
             w.off += n;
             out->EntityChunkCount = 1;

@@ -169,6 +169,8 @@ struct op {
     req *r;
     /* wait */
     int ex;
+    /* a send completed while its API call is still running (F-61): the call reports it */
+    int issuing, done_inline;
     /* sync completion */
     int sync, done;
     ULONG result;

@@ -72,8 +72,8 @@ static ULONG respond(server *s, HTTP_REQUEST_ID id, USHORT status, const char *b
     r.ReasonLength = 2;
     HTTP_DATA_CHUNK ch;
     ch.DataChunkType = HttpDataChunkFromMemory;
-    ch.u.FromMemory.pBuffer = (void *)body;
-    ch.u.FromMemory.BufferLength = body ? (ULONG)strlen(body) : 0;
+    ch.FromMemory.pBuffer = (void *)body;
+    ch.FromMemory.BufferLength = body ? (ULONG)strlen(body) : 0;
     if (body) { r.EntityChunkCount = 1; r.pEntityChunks = &ch; }
     return HttpSendHttpResponse(s->queue, id, flags, &r, NULL, NULL, NULL, 0, NULL, NULL);
 }

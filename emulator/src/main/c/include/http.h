@@ -87,7 +87,7 @@ typedef struct _HTTP_DATA_CHUNK {
         struct { PVOID pBuffer; ULONG BufferLength; } FromMemory;
         struct { HTTP_BYTE_RANGE ByteRange; HANDLE FileHandle; } FromFileHandle;
         struct { USHORT FragmentNameLength; PCWSTR pFragmentName; } FromFragmentCache;
-    } u;
+    }; /* anonymous, as in mingw-w64 and the SDK, so Windows sources compile unchanged */
 } HTTP_DATA_CHUNK, *PHTTP_DATA_CHUNK;
 
 typedef struct _HTTP_SSL_INFO HTTP_SSL_INFO, *PHTTP_SSL_INFO;
@@ -240,8 +240,8 @@ _Static_assert(sizeof(HTTP_RESPONSE_HEADERS) == 512, "HTTP_RESPONSE_HEADERS");
 _Static_assert(sizeof(HTTP_COOKED_URL) == 40, "HTTP_COOKED_URL");
 _Static_assert(sizeof(SOCKADDR_IN) == 16 && sizeof(SOCKADDR_IN6) == 28, "SOCKADDR");
 _Static_assert(sizeof(HTTP_DATA_CHUNK) == 32, "HTTP_DATA_CHUNK");
-_Static_assert(offsetof(HTTP_DATA_CHUNK, u.FromMemory.pBuffer) == 8, "pBuffer");
-_Static_assert(offsetof(HTTP_DATA_CHUNK, u.FromMemory.BufferLength) == 16, "BufferLength");
+_Static_assert(offsetof(HTTP_DATA_CHUNK, FromMemory.pBuffer) == 8, "pBuffer");
+_Static_assert(offsetof(HTTP_DATA_CHUNK, FromMemory.BufferLength) == 16, "BufferLength");
 _Static_assert(sizeof(HTTP_REQUEST_V1) == 848, "HTTP_REQUEST_V1");
 _Static_assert(sizeof(HTTP_REQUEST_V2) == 864, "HTTP_REQUEST_V2");
 _Static_assert(offsetof(HTTP_REQUEST_V1, ConnectionId) == 8, "ConnectionId");

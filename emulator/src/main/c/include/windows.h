@@ -86,9 +86,9 @@ typedef struct _OVERLAPPED {
         struct {
             DWORD Offset;
             DWORD OffsetHigh;
-        } s;
+        };
         PVOID Pointer;
-    } u;
+    }; /* anonymous, as in the SDK */
     HANDLE hEvent;
 } OVERLAPPED, *LPOVERLAPPED;
 

@@ -335,7 +335,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     {
         if (_queue != null)
             return;
-        RequestQueue queue = new RequestQueue(_config, this::onRequest);
+        RequestQueue queue = new RequestQueue(_config, this::onRequest, getExecutor());
         _drained = new CompletableFuture<>();
         _receiving = true;
         _queue = queue;

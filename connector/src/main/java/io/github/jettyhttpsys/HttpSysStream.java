@@ -137,9 +137,17 @@ class HttpSysStream implements HttpStream
                 issue = true;
             }
         }
-        if (issue)
-            issueRead();
-        return null;
+        if (!issue)
+            return null;
+        issueRead();
+        // The read may have completed inline (data already there, or EOF, F-46).
+        try (AutoLock ignored = _lock.lock())
+        {
+            Content.Chunk c = _chunk;
+            if (c != null)
+                _chunk = Content.Chunk.next(c);
+            return c;
+        }
     }
 
     @Override

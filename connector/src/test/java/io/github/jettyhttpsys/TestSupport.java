@@ -23,9 +23,14 @@ final class TestSupport
         }
     }
 
-    /** Every native object is gone once the server stopped and the clients closed. */
+    /**
+     * Every native object is gone once the server stopped and the clients closed. On Windows (real
+     * HTTP.sys) there are no counters to read; `netsh http show servicestate` in CI shows the state.
+     */
     static void assertNothingLeaked()
     {
+        if (!HttpEmu.isAvailable())
+            return;
         HttpEmu.Counters c = HttpEmu.awaitAllZero(Duration.ofSeconds(10));
         assertTrue(c.allZero(), "emulator objects left behind: " + c);
     }

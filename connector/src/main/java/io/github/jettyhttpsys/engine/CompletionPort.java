@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One I/O completion port drained in batches with GetQueuedCompletionStatusEx by a few threads.
  * A completion finds its {@link NativeOp} through the OVERLAPPED address in a concurrent map, so
- * no global lock is taken. Handles are used without FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so the
- * rule is simple (F-88, F-89): a call that returns NO_ERROR or ERROR_IO_PENDING completes through
- * a packet; any other result completes nothing and is handled by the caller at once.
+ * no global lock is taken. The queue handle is in FILE_SKIP_COMPLETION_PORT_ON_SUCCESS mode, as
+ * ASP.NET and HttpListener use it (F-89): a call that returns NO_ERROR has completed and queues no
+ * packet, so it is completed here on the calling thread (one thread hand-off less per send);
+ * ERROR_IO_PENDING completes through a packet; any other result completes nothing (F-88).
  */
 public final class CompletionPort
 {
@@ -60,6 +61,9 @@ public final class CompletionPort
     {
         if (Kernel32.CreateIoCompletionPort(file, _handle, 0, 0) == null)
             throw new IllegalStateException("CreateIoCompletionPort(queue) failed: " + Layout.describeError(Native.getLastError()));
+        if (Kernel32.SetFileCompletionNotificationModes(file,
+            (byte)(Kernel32.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | Kernel32.FILE_SKIP_SET_EVENT_ON_HANDLE)) == 0)
+            throw new IllegalStateException("SetFileCompletionNotificationModes failed: " + Layout.describeError(Native.getLastError()));
     }
 
     /**
@@ -85,7 +89,13 @@ public final class CompletionPort
             op.markDone();
             throw x;
         }
-        if (rc != Layout.NO_ERROR && rc != Layout.ERROR_IO_PENDING)
+        if (rc == Layout.NO_ERROR)
+        {
+            // F-89: skip mode, completed inline: no packet will come. The byte count is in the OVERLAPPED.
+            if (_pending.remove(op.address()) != null)
+                op.complete(rc, (int)op.view().getLong(Layout.OVERLAPPED_INTERNAL_HIGH));
+        }
+        else if (rc != Layout.ERROR_IO_PENDING)
         {
             // F-88: a synchronous failure queues no packet.
             if (_pending.remove(op.address()) != null)

@@ -38,6 +38,7 @@ public final class RequestQueue
 
     private final RequestQueueConfig _config;
     private final Listener _listener;
+    private final java.util.concurrent.Executor _executor;
     private final List<ReceiveOp> _receives = new ArrayList<>();
     private Pointer _queue;           // owned; closed in close()
     private long _session;            // owned
@@ -46,10 +47,16 @@ public final class RequestQueue
     private CompletionPort _port;     // owned
     private volatile boolean _receiving;
 
-    public RequestQueue(RequestQueueConfig config, Listener listener)
+    /**
+     * @param config what to open
+     * @param listener receives the requests
+     * @param executor runs work that must leave a completion's stack
+     */
+    public RequestQueue(RequestQueueConfig config, Listener listener, java.util.concurrent.Executor executor)
     {
         _config = config;
         _listener = listener;
+        _executor = executor;
     }
 
     public Pointer handle()
@@ -312,6 +319,7 @@ public final class RequestQueue
     {
         private final HttpRequestView _view = new HttpRequestView();
         private int _failures;
+        private int _depth; // receives completed inline inside this op's completion (skip mode)
 
         ReceiveOp()
         {
@@ -322,7 +330,21 @@ public final class RequestQueue
         {
             if (!_receiving)
                 return;
-            _port.issue(this, op -> HttpApi.HttpReceiveHttpRequest(_queue, requestId, 0, payload(), payloadSize(), bytesOut(), overlapped()));
+            if (_depth > 8)
+            {
+                // Requests keep completing inline: continue on another thread, not deeper in this stack.
+                _executor.execute(() -> receive(requestId));
+                return;
+            }
+            _depth++;
+            try
+            {
+                _port.issue(this, op -> HttpApi.HttpReceiveHttpRequest(_queue, requestId, 0, payload(), payloadSize(), bytesOut(), overlapped()));
+            }
+            finally
+            {
+                _depth--;
+            }
         }
 
         @Override

@@ -39,6 +39,14 @@ public final class Kernel32
     /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/fileio/cancelioex-func">CancelIoEx</a> */
     public static native int CancelIoEx(Pointer file, Pointer overlapped);
 
+    /** FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. */
+    public static final byte FILE_SKIP_COMPLETION_PORT_ON_SUCCESS = 0x1;
+    /** FILE_SKIP_SET_EVENT_ON_HANDLE. */
+    public static final byte FILE_SKIP_SET_EVENT_ON_HANDLE = 0x2;
+
+    /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/winbase/nf-winbase-setfilecompletionnotificationmodes">SetFileCompletionNotificationModes</a> */
+    public static native int SetFileCompletionNotificationModes(Pointer fileHandle, byte flags);
+
     /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/handleapi/nf-handleapi-closehandle">CloseHandle</a> */
     public static native int CloseHandle(Pointer object);
 
