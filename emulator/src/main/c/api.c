@@ -373,10 +373,10 @@ void emu_route_request(conn *c, req *r)
 static ULONG deliver(req *r, ULONG flags, void *buf, ULONG len, ULONG *used)
 {
     size_t taken = 0;
-    if ((flags & HTTP_RECEIVE_REQUEST_FLAG_COPY_BODY) && r->body_len == 0 && !r->body_complete &&
-        r->h.expect_continue && !r->continue_sent) {
-        /* nothing arrived yet: COPY_BODY does not wait for the body */
-    }
+    /* F-43: COPY_BODY delivers the body bytes that have arrived with the head (without waiting). */
+    conn *c = r->c;
+    if (flags & HTTP_RECEIVE_REQUEST_FLAG_COPY_BODY) emu_conn_feed(c);
+    if (c->closed) return ERROR_CONNECTION_INVALID; /* r was freed with its connection (bad chunking) */
     ULONG err = emu_fill_request(r, flags, buf, len, used, &taken);
     if (err == ERROR_MORE_DATA) {
         req_unqueue(r);

@@ -383,6 +383,11 @@ static void conn_feed_body(conn *c)
     }
 }
 
+void emu_conn_feed(conn *c)
+{
+    if (!c->closed && c->cur && !c->cur->body_complete && c->in_len > 0) conn_feed_body(c);
+}
+
 static void conn_start_request(conn *c)
 {
     emu_head h;

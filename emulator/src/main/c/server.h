@@ -191,6 +191,7 @@ void emu_conn_flush(conn *c);
 void emu_conn_update_events(conn *c);
 void emu_conn_account(conn *c);
 void emu_conn_process(conn *c);
+void emu_conn_feed(conn *c); /* moves arrived body bytes of the current request into its body buffer */
 void emu_conn_reject(conn *c, int status_or_reset); /* 0 = reset */
 void emu_req_finished_send(req *r);
 conn *emu_conn_find(ULONGLONG id);

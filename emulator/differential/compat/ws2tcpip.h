@@ -1,0 +1,2 @@
+/* Linux stand-in for <ws2tcpip.h>. */
+#include "winsock2.h"
