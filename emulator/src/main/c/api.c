@@ -387,8 +387,7 @@ static ULONG deliver(req *r, ULONG flags, void *buf, ULONG len, ULONG *used)
     r->state = R_ACTIVE;
     r->body_activity = emu_now();
     if (taken > 0) {
-        memmove(r->body, r->body + taken, r->body_len - taken);
-        r->body_len -= taken;
+        emu_body_consume(r, taken);
         if (r->body_len == 0 && r->body_complete) r->body_eof_seen = 0;
     }
     emu_conn_process(r->c); /* body bytes that arrived with the head may flow now */
@@ -408,6 +407,13 @@ void emu_queue_dispatch(queue *q)
     }
 }
 
+void emu_body_consume(req *r, size_t n)
+{
+    r->body_off += n;
+    r->body_len -= n;
+    if (r->body_len == 0) r->body_off = 0; /* empty: write from the start again, no copying */
+}
+
 /* Serves pending body reads from the request's body buffer; EOF once all was read (F-45..F-47). */
 void emu_req_deliver_body(req *r)
 {
@@ -424,9 +430,8 @@ void emu_req_deliver_body(req *r)
             r->body_len < BODY_BUFFER_MAX)
             break;
         r->body_ops = o->next;
-        memcpy(o->buf, r->body, n);
-        memmove(r->body, r->body + n, r->body_len - n);
-        r->body_len -= n;
+        memcpy(o->buf, r->body + r->body_off, n);
+        emu_body_consume(r, n);
         emu_op_complete(o, NO_ERROR, (ULONG)n, 0);
     }
     /* The caller (emu_conn_process) goes on reading: no recursion here. */
@@ -438,7 +443,7 @@ void emu_req_finished_send(req *r)
     conn *c = r->c;
     if (!r->body_complete && !r->close_after) {
         r->final_at = emu_now();
-        r->body_len = 0;
+        r->body_len = r->body_off = 0;
         emu_conn_process(c);
         return;
     }
@@ -454,6 +459,12 @@ void emu_req_finished_send(req *r)
     }
     c->last_activity = emu_now();
     emu_conn_process(c); /* a pipelined request may be waiting (F-67) */
+    if (!c->closed && c->cur == NULL && c->in_len == 0 && c->in != NULL) {
+        /* An idle keep-alive connection keeps no buffer: a few hundred bytes, not kilobytes. */
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+    }
 }
 
 /* ---- exported: init, sessions, groups ---- */
@@ -1067,9 +1078,8 @@ EMU_EXPORT ULONG HttpReceiveRequestEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULON
         (!(flags & HTTP_RECEIVE_REQUEST_ENTITY_BODY_FLAG_FILL_BUFFER) || r->body_len >= len || r->body_complete)) {
         /* F-45: what has arrived, up to the buffer, without waiting for more. */
         size_t n = r->body_len < len ? r->body_len : len;
-        memcpy(buf, r->body, n);
-        memmove(r->body, r->body + n, r->body_len - n);
-        r->body_len -= n;
+        memcpy(buf, r->body + r->body_off, n);
+        emu_body_consume(r, n);
         emu_conn_process(r->c);
         err = op_inline(o, NO_ERROR, (ULONG)n, bytes);
         goto out;

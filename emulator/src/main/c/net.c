@@ -275,7 +275,7 @@ void emu_conn_flush(conn *c)
     }
     if (c->out_off == c->out_len) {
         c->out_off = c->out_len = 0;
-        if (c->out_cap > 65536) {
+        if (c->out_cap > 65536 || (c->cur == NULL && c->out_cap > 0)) {
             free(c->out);
             c->out = NULL;
             c->out_cap = 0;
@@ -354,18 +354,24 @@ static void conn_feed_body(conn *c)
             r->body = n;
             r->body_cap = BODY_BUFFER_MAX;
         }
+        if (r->body_off > 0 && r->body_off + r->body_len == r->body_cap) {
+            /* the tail is full: move the undelivered bytes to the front once */
+            memmove(r->body, r->body + r->body_off, r->body_len);
+            r->body_off = 0;
+        }
+        char *end = r->body + r->body_off + r->body_len;
+        size_t room = r->body_cap - r->body_off - r->body_len;
         size_t consumed = 0, produced = 0;
         if (r->body_kind == BODY_LENGTH) {
             size_t n = c->in_len;
             if (n > r->body_left) n = (size_t)r->body_left;
-            if (n > r->body_cap - r->body_len) n = r->body_cap - r->body_len;
-            memcpy(r->body + r->body_len, c->in, n);
+            if (n > room) n = room;
+            memcpy(end, c->in, n);
             consumed = produced = n;
             r->body_left -= n;
             if (r->body_left == 0) r->body_complete = 1;
         } else {
-            int rc = emu_chunked_decode(&r->chunk, c->in, c->in_len, &consumed, r->body + r->body_len,
-                                        r->body_cap - r->body_len, &produced);
+            int rc = emu_chunked_decode(&r->chunk, c->in, c->in_len, &consumed, end, room, &produced);
             if (rc == EMU_CHUNK_ERROR) {
                 /* F-48: malformed chunking fails the request while the application reads. */
                 emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1);
@@ -377,7 +383,7 @@ static void conn_feed_body(conn *c)
         c->in_len -= consumed;
         r->bytes_received += consumed;
         r->body_activity = emu_now();
-        if (r->state == R_FINAL) r->body_len = 0; /* draining after the final response (F-49) */
+        if (r->state == R_FINAL) r->body_len = r->body_off = 0; /* draining after the final response (F-49) */
         else r->body_len += produced;
         if (consumed == 0 && produced == 0) break;
     }
@@ -482,6 +488,42 @@ static void conn_on_readable(conn *c)
             if (n > 0) continue;
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
             conn_destroy(c, 0);
+            return;
+        }
+        req *r = c->cur;
+        if (r != NULL && c->in_len == 0 && r->body_kind == BODY_LENGTH && !r->body_complete &&
+            (r->state == R_ACTIVE || r->state == R_FINAL) && r->body_cap == BODY_BUFFER_MAX) {
+            /* A body of known length goes straight into the body buffer: one copy less. */
+            if (r->body_off > 0 && r->body_off + r->body_len == r->body_cap) {
+                memmove(r->body, r->body + r->body_off, r->body_len);
+                r->body_off = 0;
+            }
+            size_t room = r->body_cap - r->body_off - r->body_len;
+            if (r->state == R_FINAL) room = r->body_cap; /* draining (F-49): overwrite */
+            if (room > r->body_left) room = (size_t)r->body_left;
+            if (room == 0) { conn_set_reading(c, 0); return; }
+            char *end = r->state == R_FINAL ? r->body : r->body + r->body_off + r->body_len;
+            ssize_t n = recv(c->fd, end, room, 0);
+            if (n > 0) {
+                c->last_activity = r->body_activity = emu_now();
+                r->body_left -= (uint64_t)n;
+                r->bytes_received += (uint64_t)n;
+                if (r->body_left == 0) r->body_complete = 1;
+                if (r->state == R_FINAL) {
+                    if (r->body_complete && r->sends_pending == 0) emu_req_finished_send(r); /* drain done */
+                } else {
+                    r->body_len += (size_t)n;
+                    emu_req_deliver_body(r);
+                }
+                if (c->closed) return;
+                emu_conn_process(c);
+                if (c->closed || !c->reading) return;
+                continue;
+            }
+            if (n == 0) { conn_on_fin(c); return; }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            if (errno == EINTR) continue;
+            emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
             return;
         }
         if (c->in_len == c->in_cap) {

@@ -202,7 +202,7 @@ ULONG emu_fill_request(req *r, ULONG flags, void *buf, ULONG len, ULONG *used, s
             ch->DataChunkType = HttpDataChunkFromMemory;
             ch->FromMemory.pBuffer = (char *)buf + w.off;
             ch->FromMemory.BufferLength = (ULONG)n;
-            memcpy((char *)buf + w.off, r->body, n);
+            memcpy((char *)buf + w.off, r->body + r->body_off, n);
             w.off += n;
             out->EntityChunkCount = 1;
             out->pEntityChunks = ch;

@@ -138,8 +138,8 @@ typedef struct req {
     emu_chunked chunk;
     int body_complete;     /* the whole body has arrived */
     int body_eof_seen;     /* the app was told ERROR_HANDLE_EOF */
-    char *body;            /* decoded, undelivered body bytes */
-    size_t body_len, body_cap;
+    char *body;            /* decoded body bytes; the undelivered ones are body[body_off, body_off + body_len) */
+    size_t body_off, body_len, body_cap;
     int continue_sent;
     uint64_t bytes_received;
     op *body_ops;
@@ -205,6 +205,7 @@ int emu_conns_cancel_waits(queue *q, OVERLAPPED *ov); /* 1 if any was cancelled 
 static inline int tolower_ascii(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 /* api.c */
+void emu_body_consume(req *r, size_t n); /* n undelivered body bytes were handed to the application */
 void emu_op_complete(op *o, ULONG err, ULONG bytes, int inline_call);
 void emu_route_request(conn *c, req *r);
 void emu_req_free(req *r);

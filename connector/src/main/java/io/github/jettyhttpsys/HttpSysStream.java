@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 class HttpSysStream implements HttpStream
 {
     private static final Logger LOG = LoggerFactory.getLogger(HttpSysStream.class);
-    private static final int BODY_BUFFER = 16 * 1024;
+    private static final int BODY_BUFFER = 64 * 1024;
     private static final ByteBuffer CRLF = ByteBuffer.wrap("\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
     private static final ByteBuffer LAST_CHUNK = ByteBuffer.wrap("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
 

@@ -28,6 +28,8 @@ public class Report
         {"s3", "3. 1 MiB download (wrk -c8)"},
         {"s4", "4. 1 MiB upload (wrk -c8)"}};
 
+    static final String[] SHORT = {"keep-alive GET", "close GET", "1 MiB down", "1 MiB up"};
+
     public static void main(String[] args) throws Exception
     {
         Map<String, String> r = new LinkedHashMap<>();
@@ -182,7 +184,7 @@ public class Report
                 g.drawString(label, gx + p * bar, top + ph - bh - 4);
             }
             g.setColor(Color.BLACK);
-            g.drawString(SCENARIOS[s][1].substring(0, SCENARIOS[s][1].indexOf('(')).trim(), gx, top + ph + 16);
+            g.drawString(SHORT[s], gx, top + ph + 16);
         }
     }
 }
