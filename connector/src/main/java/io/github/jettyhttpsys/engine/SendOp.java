@@ -13,14 +13,62 @@ import io.github.jettyhttpsys.nativeapi.Layout;
  */
 public final class SendOp extends NativeOp
 {
-    private final Completion _completion;
+    /** Payload of pooled ops: small responses reuse their native block instead of malloc + Cleaner. */
+    private static final int POOLED_SIZE = 4096;
+    private static final int POOL_MAX = 256;
+    private static final java.util.concurrent.ConcurrentLinkedQueue<SendOp> POOL = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.atomic.AtomicInteger POOLED = new java.util.concurrent.atomic.AtomicInteger();
+
+    private Completion _completion;
     private int _chunkCount;
     private int _chunksAt;
+    private int _used; // payload bytes written, cleared before reuse
 
-    private SendOp(int size, Completion completion)
+    private SendOp(int size)
     {
         super(size);
-        _completion = completion;
+    }
+
+    private static SendOp obtain(int size, Completion completion)
+    {
+        SendOp op = null;
+        if (size <= POOLED_SIZE)
+        {
+            op = POOL.poll();
+            if (op != null)
+                POOLED.decrementAndGet();
+            else
+                op = new SendOp(POOLED_SIZE);
+        }
+        else
+        {
+            op = new SendOp(size);
+        }
+        op._completion = completion;
+        op._used = size;
+        return op;
+    }
+
+    /** After its completion: back to the pool (zeroed) or freed. */
+    private void recycle()
+    {
+        _completion = null;
+        if (payloadSize() == POOLED_SIZE && POOLED.get() < POOL_MAX)
+        {
+            ByteBuffer v = view();
+            for (int i = PAYLOAD; i < PAYLOAD + _used; i += 8)
+            {
+                if (i + 8 <= v.capacity())
+                    v.putLong(i, 0L);
+                else
+                    for (int k = i; k < v.capacity(); k++)
+                        v.put(k, (byte)0);
+            }
+            POOLED.incrementAndGet();
+            POOL.offer(this);
+            return;
+        }
+        free();
     }
 
     /**
@@ -43,7 +91,7 @@ public final class SendOp extends NativeOp
             size += h[0].length() + h[1].length() + 2;
         for (ByteBuffer b : bodies)
             size += b.remaining();
-        SendOp op = new SendOp(size + 16, completion);
+        SendOp op = obtain(size + 16, completion);
         ByteBuffer v = op.view();
         int base = PAYLOAD;
         long addr = op.payloadAddress();
@@ -112,7 +160,7 @@ public final class SendOp extends NativeOp
         int size = bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE;
         for (ByteBuffer b : bodies)
             size += b.remaining();
-        SendOp op = new SendOp(size, completion);
+        SendOp op = obtain(size, completion);
         op._chunksAt = 0;
         op.putChunks(bodies, bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE);
         return op;
@@ -154,13 +202,14 @@ public final class SendOp extends NativeOp
     @Override
     protected void completed(int error, int bytes)
     {
+        Completion c = _completion;
         try
         {
-            _completion.completed(error, bytes);
+            c.completed(error, bytes);
         }
         finally
         {
-            free();
+            recycle();
         }
     }
 
