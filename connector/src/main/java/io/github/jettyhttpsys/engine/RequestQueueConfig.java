@@ -13,7 +13,7 @@ public final class RequestQueueConfig
     public boolean attach;
     public int queueLength = 1000;
     public int receiveConcurrency = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
-    public int completionThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+    public int completionThreads = Integer.getInteger("jetty.httpsys.completionThreads", Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
     public int maxConnections = -1;
     public int entityBodyTimeoutSeconds = 120;
     public int drainEntityBodyTimeoutSeconds = 120;
