@@ -450,7 +450,7 @@ public class DisconnectTest
         // Fence: the emulator has closed the connection and completed its wait, and the connector
         // has processed that completion (no tracked connection left).
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-        while ((HttpEmu.counters().connections() > 0 || connector.getTrackedConnections() > 0) && System.nanoTime() < deadline)
+        while ((TestSupport.emulatorConnections() > 0 || connector.getTrackedConnections() > 0) && System.nanoTime() < deadline)
             Thread.onSpinWait();
         assertEquals(0, connector.getTrackedConnections());
         assertEquals(0, onErrorCount.get(), "a completed request must ignore the disconnect");
@@ -487,7 +487,7 @@ public class DisconnectTest
         {
             // The emulator has seen the reset before the request goes async.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-            while (HttpEmu.counters().connections() > 0 && System.nanoTime() < deadline)
+            while (TestSupport.emulatorConnections() > 0 && System.nanoTime() < deadline)
                 Thread.onSpinWait();
         }
         dropped.countDown();
@@ -509,7 +509,7 @@ public class DisconnectTest
                 throw new IllegalStateException("application failure after commit");
             }
         });
-        long cancels = HttpEmu.callCount("HttpCancelHttpRequest");
+        long cancels = HttpEmu.isAvailable() ? HttpEmu.callCount("HttpCancelHttpRequest") : 0;
         try (Socket s = send(get("/abort")))
         {
             InputStream in = s.getInputStream();
@@ -527,7 +527,8 @@ public class DisconnectTest
             }
             assertTrue(reset || total < 1000 + 100, "the client must not see a complete response (" + total + " bytes)");
         }
-        assertTrue(HttpEmu.callCount("HttpCancelHttpRequest") > cancels, "HttpCancelHttpRequest not called");
+        if (HttpEmu.isAvailable())
+            assertTrue(HttpEmu.callCount("HttpCancelHttpRequest") > cancels, "HttpCancelHttpRequest not called");
     }
 
     @Test
@@ -583,15 +584,18 @@ public class DisconnectTest
             drop(s, Drop.RST);
         }
         assertTrue(errored.tryAcquire(1000, 30, TimeUnit.SECONDS), "onError calls: " + errorsSeen.get());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-        HttpEmu.Counters c = HttpEmu.counters();
-        while ((c.connections() > 0 || c.requests() > 0) && System.nanoTime() < deadline)
+        if (HttpEmu.isAvailable())
         {
-            Thread.onSpinWait();
-            c = HttpEmu.counters();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+            HttpEmu.Counters c = HttpEmu.counters();
+            while ((c.connections() > 0 || c.requests() > 0) && System.nanoTime() < deadline)
+            {
+                Thread.onSpinWait();
+                c = HttpEmu.counters();
+            }
+            assertEquals(0, c.connections(), c.toString());
+            assertEquals(0, c.requests(), c.toString());
         }
-        assertEquals(0, c.connections(), c.toString());
-        assertEquals(0, c.requests(), c.toString());
         assertEquals(0, connector.getActiveRequests());
         // The thread pool may grow a little under load; no thread per connection or request.
         assertTrue(Thread.activeCount() <= threadsBefore + 8, "threads " + threadsBefore + " -> " + Thread.activeCount());

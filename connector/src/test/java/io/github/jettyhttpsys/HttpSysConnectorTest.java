@@ -93,7 +93,7 @@ public class HttpSysConnectorTest
                 return true;
             }
         });
-        long before = HttpEmu.callCount("HttpReceiveHttpRequest") + HttpEmu.callCount("HttpSendHttpResponse");
+        long before = HttpEmu.isAvailable() ? HttpEmu.callCount("HttpReceiveHttpRequest") + HttpEmu.callCount("HttpSendHttpResponse") : 0;
         ContentResponse r1 = client.newRequest(url("/a/b?x=1&y=%20")).headers(h -> h.add("X-Multi", "one").add("X-Multi", "two")).send();
         assertEquals(200, r1.getStatus());
         assertEquals("hello /a/b", r1.getContentAsString());
@@ -112,8 +112,11 @@ public class HttpSysConnectorTest
         ContentResponse head = client.newRequest(url("/h")).method(HttpMethod.HEAD).send();
         assertEquals(200, head.getStatus());
         assertEquals(0, head.getContent().length);
-        long calls = HttpEmu.callCount("HttpReceiveHttpRequest") + HttpEmu.callCount("HttpSendHttpResponse") - before;
-        assertTrue(calls <= 4 * 2 + 16, "native calls: " + calls);
+        if (HttpEmu.isAvailable())
+        {
+            long calls = HttpEmu.callCount("HttpReceiveHttpRequest") + HttpEmu.callCount("HttpSendHttpResponse") - before;
+            assertTrue(calls <= 4 * 2 + 16, "native calls: " + calls);
+        }
     }
 
     @Test

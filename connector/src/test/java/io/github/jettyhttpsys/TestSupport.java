@@ -23,6 +23,12 @@ final class TestSupport
         }
     }
 
+    /** Open client connections the emulator holds; on Windows (no counters) 0, so fences fall back to the connector's own state. */
+    static long emulatorConnections()
+    {
+        return HttpEmu.isAvailable() ? HttpEmu.counters().connections() : 0;
+    }
+
     /**
      * Every native object is gone once the server stopped and the clients closed. On Windows (real
      * HTTP.sys) there are no counters to read; `netsh http show servicestate` in CI shows the state.
