@@ -320,6 +320,63 @@ static void test_timeouts(void)
     close_srv(&s);
 }
 
+static void test_drain_header_wait_and_skip_mode(void)
+{
+    srv s;
+    open_srv(&s, 0);
+    add_url(s.group, "http://+:%d/", s.tcp, 0, NO_ERROR);
+    HTTP_TIMEOUT_LIMIT_INFO t;
+    memset(&t, 0, sizeof(t));
+    t.Flags.Present = 1;
+    t.HeaderWait = 1;
+    t.DrainEntityBody = 1;
+    CHECK_EQ(HttpSetServerSessionProperty(s.session, HttpServerTimeoutsProperty, &t, sizeof(t)), NO_ERROR);
+    /* F-89: in skip mode a receive that completes at once returns NO_ERROR and queues no packet. */
+    CHECK(SetFileCompletionNotificationModes(s.queue, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS));
+    char req[512], resp[2048];
+    int c = client_connect(s.tcp);
+    /* F-49: a body the application did not read is drained; the pipelined request follows. */
+    snprintf(req, sizeof(req), "POST /p HTTP/1.1\r\nHost: a:%d\r\nContent-Length: 10\r\n\r\n0123456789GET /next HTTP/1.1\r\nHost: a:%d\r\n\r\n", s.tcp, s.tcp);
+    client_send(c, req);
+    usleep(100000);
+    OVERLAPPED ov;
+    memset(&ov, 0, sizeof(ov));
+    ULONG got = 0;
+    CHECK_EQ(HttpReceiveHttpRequest(s.queue, HTTP_NULL_ID, 0, (PHTTP_REQUEST)g_buf, sizeof(g_buf), &got, &ov), NO_ERROR);
+    CHECK(take_completion(s.port, NULL, NULL, 200) == NULL);
+    HTTP_REQUEST *r = (HTTP_REQUEST *)g_buf;
+    CHECK_EQ(r->Verb, HttpVerbPOST);
+    CHECK_EQ(send_body(&s, r->RequestId, "unread", 0, 1), NO_ERROR);
+    r = recv_sync(&s);
+    if (r) {
+        CHECK(strcmp(r->pRawUrl, "/next") == 0);
+        CHECK_EQ(send_body(&s, r->RequestId, "n", 0, 1), NO_ERROR);
+    }
+    client_read(c, resp, sizeof(resp), 300);
+    /* F-96, F-98: from the second request on, a head that stops arriving is cut after HeaderWait. */
+    client_send(c, "GET /slow HTTP/1.1\r\nHo");
+    double t0 = now();
+    long n = client_read(c, resp, sizeof(resp), 6000);
+    double dt = now() - t0;
+    CHECK(n <= 0 && dt > 0.5 && dt < 5.0);
+    client_close(c);
+    /* DrainEntityBody: an unread body that stops arriving is given up after the drain time. */
+    c = client_connect(s.tcp);
+    snprintf(req, sizeof(req), "POST /d HTTP/1.1\r\nHost: a:%d\r\nContent-Length: 100\r\n\r\n0123456789", s.tcp);
+    client_send(c, req);
+    r = recv_sync(&s);
+    if (r) {
+        CHECK_EQ(send_body(&s, r->RequestId, "early", 0, 1), NO_ERROR);
+        t0 = now();
+        client_read(c, resp, sizeof(resp), 6000); /* the response, then the close */
+        dt = now() - t0;
+        CHECK(strstr(resp, "early") != NULL);
+        CHECK(dt > 0.5 && dt < 5.0);
+    }
+    client_close(c);
+    close_srv(&s);
+}
+
 int main(void)
 {
     test_short_buffer_and_pipelining();
@@ -327,6 +384,7 @@ int main(void)
     test_queues_cancel_shutdown();
     test_queue_full_and_routing();
     test_timeouts();
+    test_drain_header_wait_and_skip_mode();
     CHECK(counters_zero(3000));
     return finish();
 }
