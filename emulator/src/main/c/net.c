@@ -310,10 +310,17 @@ void emu_conn_write(conn *c, const char *data, size_t len)
 
 void emu_http_date(char *buf, size_t len)
 {
+    /* Formatted once a second (callers hold g_emu_lock, which guards the cache). */
+    static time_t cached_at;
+    static char cached[64];
     time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (t != cached_at) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(cached, sizeof(cached), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cached_at = t;
+    }
+    snprintf(buf, len, "%s", cached);
 }
 
 /* A response HTTP.sys sends by itself (F-68, F-91..F-94), then a graceful close. */

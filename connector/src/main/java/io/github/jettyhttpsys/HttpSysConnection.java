@@ -140,6 +140,14 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
             stream.onDisconnect(error);
     }
 
+    List<HttpSysStream> streams()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            return new ArrayList<>(_streams);
+        }
+    }
+
     boolean isDisconnected()
     {
         try (AutoLock ignored = _lock.lock())

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +50,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
 
     private final RequestQueueConfig _config = new RequestQueueConfig();
     private final Map<Long, HttpSysConnection> _connections = new ConcurrentHashMap<>();
-    private final Set<HttpSysStream> _streams = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger _active = new java.util.concurrent.atomic.AtomicInteger(); // requests in progress
     private final String _connectionIdPrefix = StringUtil.randomAlphaNumeric(6) + "-";
     private final HttpChannel.Factory _channelFactory = new HttpChannel.DefaultFactory();
     private boolean _eagerDisconnectWait;
@@ -374,7 +373,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     {
         close();
         CompletableFuture<Void> drained = _drained;
-        if (drained != null && _streams.isEmpty())
+        if (drained != null && _active.get() == 0)
             drained.complete(null);
         return drained == null ? CompletableFuture.completedFuture(null) : CompletableFuture.allOf(super.shutdown(), drained);
     }
@@ -386,7 +385,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
         if (_idleCheck != null)
             _idleCheck.cancel();
         // Whatever is still in progress is cancelled: its client sees a reset.
-        for (HttpSysStream s : new ArrayList<>(_streams))
+        for (HttpSysStream s : activeStreams())
             s.abort(new org.eclipse.jetty.io.EofException("Connector stopped"));
         RequestQueue q = _queue;
         _queue = null;
@@ -435,7 +434,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
                 break;
             _connections.remove(connectionId, connection);
         }
-        _streams.add(stream);
+        _active.incrementAndGet();
         HttpChannel channel = _channelFactory.newHttpChannel(new StreamMetaData(connection, version, !wantsClose));
         channel.setHttpStream(stream);
         stream.setChannel(channel);
@@ -450,7 +449,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
         {
             task.run();
             // Lazy arming (§6): a request that outlives its dispatch gets the connection's wait.
-            if (_streams.contains(s))
+            if (!s.isCompleted())
                 c.armDisconnectWait();
         });
     }
@@ -493,10 +492,19 @@ public class HttpSysConnector extends AbstractNetworkConnector
 
     void streamCompleted(HttpSysStream stream)
     {
-        _streams.remove(stream);
+        int active = _active.decrementAndGet();
         CompletableFuture<Void> drained = _drained;
-        if (!_receiving && drained != null && _streams.isEmpty())
+        if (!_receiving && drained != null && active == 0)
             drained.complete(null);
+    }
+
+    /** The requests in progress on tracked connections (a connection that reported its disconnect is no longer tracked). */
+    private List<HttpSysStream> activeStreams()
+    {
+        List<HttpSysStream> all = new ArrayList<>();
+        for (HttpSysConnection c : _connections.values())
+            all.addAll(c.streams());
+        return all;
     }
 
     void retire(HttpSysConnection connection)
@@ -507,7 +515,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private void checkIdle()
     {
         long now = System.nanoTime();
-        for (HttpSysStream s : _streams)
+        for (HttpSysStream s : activeStreams())
         {
             try
             {
@@ -528,7 +536,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     @ManagedAttribute("requests in progress")
     public int getActiveRequests()
     {
-        return _streams.size();
+        return _active.get();
     }
 
     /**

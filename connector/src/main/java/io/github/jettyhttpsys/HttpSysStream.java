@@ -102,6 +102,14 @@ class HttpSysStream implements HttpStream
         return _channel;
     }
 
+    boolean isCompleted()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            return _completed;
+        }
+    }
+
     long getRequestId()
     {
         return _requestId;
