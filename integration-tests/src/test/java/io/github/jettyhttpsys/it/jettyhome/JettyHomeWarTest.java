@@ -44,19 +44,24 @@ public class JettyHomeWarTest
         if (!System.getProperty("os.name").startsWith("Windows"))
             Files.copy(artifacts.resolve("jetty-httpsys-emulator.jar"), base.resolve("lib/httpsys/jetty-httpsys-emulator.jar"));
         int port;
-        try (ServerSocket s = new ServerSocket(0))
+        int httpPort;
+        try (ServerSocket s = new ServerSocket(0); ServerSocket h = new ServerSocket(0))
         {
             port = s.getLocalPort();
+            httpPort = h.getLocalPort();
         }
         String java = ProcessHandle.current().info().command().orElse("java");
 
-        Process add = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString(), "--add-modules=httpsys,ee10-deploy")
+        Process add = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString(), "--add-modules=httpsys,ee10-deploy,http")
             .directory(base.toFile()).redirectErrorStream(true).redirectOutput(base.resolve("add-modules.log").toFile()).start();
         assertTrue(add.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "start.jar --add-modules did not finish");
         assertEquals(0, add.exitValue(), Files.readString(base.resolve("add-modules.log")));
         Path ini = base.resolve("start.d/httpsys.ini");
         assertTrue(Files.isRegularFile(ini), "start.d/httpsys.ini was not created");
         Files.writeString(ini, Files.readString(ini) + "\njetty.httpsys.urlPrefixes=http://+:" + port + "/\n");
+        // Jetty's own HTTP connector beside it, to show that the pinned context is HTTP.sys's only.
+        Path httpIni = base.resolve("start.d/http.ini");
+        Files.writeString(httpIni, Files.readString(httpIni) + "\njetty.http.host=127.0.0.1\njetty.http.port=" + httpPort + "\n");
 
         Files.copy(artifacts.resolve("sample.war"), base.resolve("webapps/sample.war"), StandardCopyOption.REPLACE_EXISTING);
         // The same WAR again, pinned to the connector named "httpsys".
@@ -81,6 +86,12 @@ public class JettyHomeWarTest
             assertTrue(hello.startsWith("hello from /sample"), hello);
             String pinned = awaitOk(client, "http://127.0.0.1:" + port + "/pinned/hello", server, base);
             assertTrue(pinned.startsWith("hello from /pinned"), pinned);
+            // Over Jetty's ServerConnector the unpinned WAR answers and the pinned one does not.
+            String viaHttp = awaitOk(client, "http://127.0.0.1:" + httpPort + "/sample/hello", server, base);
+            assertTrue(viaHttp.startsWith("hello from /sample"), viaHttp);
+            HttpResponse<String> notPinned = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/pinned/hello"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, notPinned.statusCode(), "the @httpsys context must not be served by the other connector");
 
             // A long poll whose client vanishes (RST) in the middle.
             try (Socket s = new Socket("127.0.0.1", port))
