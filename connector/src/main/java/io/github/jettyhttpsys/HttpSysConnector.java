@@ -424,20 +424,22 @@ public class HttpSysConnector extends AbstractNetworkConnector
             return;
         }
         HttpSysStream stream;
+        HttpChannel channel;
         while (true)
         {
             connection = _connections.computeIfAbsent(connectionId,
                 id -> new HttpSysConnection(this, id, view.localAddress(), view.remoteAddress(), view.isSecure()));
             stream = new HttpSysStream(connection, view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody,
                 request.getContentLength(), wantsClose);
+            // The stream has its channel before anything (disconnect, idle sweep, stop) can find it.
+            channel = _channelFactory.newHttpChannel(new StreamMetaData(connection, version, !wantsClose));
+            channel.setHttpStream(stream);
+            stream.setChannel(channel);
             if (connection.addStream(stream))
                 break;
             _connections.remove(connectionId, connection);
         }
         _active.incrementAndGet();
-        HttpChannel channel = _channelFactory.newHttpChannel(new StreamMetaData(connection, version, !wantsClose));
-        channel.setHttpStream(stream);
-        stream.setChannel(channel);
         if (LOG.isDebugEnabled())
             LOG.debug("request {} {} on {}", request.getMethod(), request.getHttpURI(), stream);
         if (_eagerDisconnectWait)
