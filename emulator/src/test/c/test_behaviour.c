@@ -377,6 +377,55 @@ static void test_drain_header_wait_and_skip_mode(void)
     close_srv(&s);
 }
 
+static void test_limits_and_basic_verbosity(void)
+{
+    srv s;
+    open_srv(&s, 0);
+    add_url(s.group, "http://+:%d/", s.tcp, 0, NO_ERROR);
+    char resp[2048];
+    /* F-69: request line + headers over 16 KB, and a path segment over 260 characters → 400. */
+    size_t big = 17 * 1024;
+    char *req = malloc(big + 256);
+    int o = snprintf(req, big + 256, "GET / HTTP/1.1\r\nHost: a:%d\r\nX-Big: ", s.tcp);
+    memset(req + o, 'b', big);
+    strcpy(req + o + big, "\r\n\r\n");
+    int c = client_connect(s.tcp);
+    client_send(c, req);
+    client_read(c, resp, sizeof(resp), 3000);
+    CHECK(strncmp(resp, "HTTP/1.1 400 ", 13) == 0);
+    client_close(c);
+    o = snprintf(req, big + 256, "GET /");
+    memset(req + o, 's', 300);
+    snprintf(req + o + 300, 200, " HTTP/1.1\r\nHost: a:%d\r\n\r\n", s.tcp);
+    c = client_connect(s.tcp);
+    client_send(c, req);
+    client_read(c, resp, sizeof(resp), 3000);
+    CHECK(strncmp(resp, "HTTP/1.1 400 ", 13) == 0);
+    client_close(c);
+    free(req);
+    /* F-94: with Basic verbosity (the default) a full queue resets the connection, no 503. */
+    ULONG len = 10;
+    CHECK_EQ(HttpSetRequestQueueProperty(s.queue, HttpServerQueueLengthProperty, &len, sizeof(len), 0, NULL), NO_ERROR);
+    int cs[11];
+    char r2[256];
+    for (int i = 0; i < 11; i++) {
+        cs[i] = client_connect(s.tcp);
+        snprintf(r2, sizeof(r2), "GET /q HTTP/1.1\r\nHost: a:%d\r\n\r\n", s.tcp);
+        client_send(cs[i], r2);
+        usleep(20000);
+    }
+    long n = client_read(cs[10], resp, sizeof(resp), 2000);
+    CHECK(n <= 0);
+    CHECK(strstr(resp, "503") == NULL);
+    for (int i = 0; i < 10; i++) {
+        HTTP_REQUEST *r = recv_sync(&s);
+        if (!r) break;
+        send_body(&s, r->RequestId, "q", 0, 1);
+    }
+    for (int i = 0; i < 11; i++) client_close(cs[i]);
+    close_srv(&s);
+}
+
 int main(void)
 {
     test_short_buffer_and_pipelining();
@@ -385,6 +434,7 @@ int main(void)
     test_queue_full_and_routing();
     test_timeouts();
     test_drain_header_wait_and_skip_mode();
+    test_limits_and_basic_verbosity();
     CHECK(counters_zero(3000));
     return finish();
 }
