@@ -285,7 +285,9 @@ static void req_put_host(req *r)
         }
         snprintf(r->host, sizeof(r->host), "%s:%d", ip, r->c->l->port);
     }
-    if (strchr(r->host[0] == '[' ? strchr(r->host, ']') ? strchr(r->host, ']') : r->host : r->host, ':') == NULL) {
+    /* The host piece always carries the port (F-35); an IPv6 literal's colons are inside its brackets. */
+    const char *after_host = r->host[0] == '[' && strchr(r->host, ']') ? strchr(r->host, ']') : r->host;
+    if (strchr(after_host, ':') == NULL) {
         size_t l = strlen(r->host);
         snprintf(r->host + l, sizeof(r->host) - l, ":%d", r->c->l->port);
     }
@@ -544,7 +546,6 @@ static void group_free(group *g)
     free(g);
 }
 
-static void forget_group_in_conns(group *g);
 
 EMU_EXPORT ULONG HttpCloseServerSession(HTTP_SERVER_SESSION_ID id)
 {
@@ -556,7 +557,7 @@ EMU_EXPORT ULONG HttpCloseServerSession(HTTP_SERVER_SESSION_ID id)
     if (s != NULL) {
         for (group *g = g_groups, *n; g; g = n) { /* F-11: closes its URL groups too */
             n = g->next;
-            if (g->s == s) { forget_group_in_conns(g); group_free(g); }
+            if (g->s == s) { emu_conns_forget_group(g); group_free(g); } /* connections forget the group */
         }
         session **pp = &g_sessions;
         while (*pp != s) pp = &(*pp)->next;
@@ -653,8 +654,6 @@ EMU_EXPORT ULONG HttpCreateUrlGroup(HTTP_SERVER_SESSION_ID sid, PHTTP_URL_GROUP_
     return err;
 }
 
-/* Connections remember their last group for timeouts and limits; drop the pointer. */
-static void forget_group_in_conns(group *g) { emu_conns_forget_group(g); }
 
 EMU_EXPORT ULONG HttpCloseUrlGroup(HTTP_URL_GROUP_ID id)
 {
@@ -664,7 +663,7 @@ EMU_EXPORT ULONG HttpCloseUrlGroup(HTTP_URL_GROUP_ID id)
     group *g = group_find(id);
     ULONG err = ERROR_INVALID_PARAMETER; /* F-13 */
     if (g != NULL) {
-        forget_group_in_conns(g);
+        emu_conns_forget_group(g); /* connections remember their last group: drop it */
         group_free(g);
         err = NO_ERROR;
     }
@@ -1133,7 +1132,7 @@ static void write_chunks(req *r, USHORT count, PHTTP_DATA_CHUNK chunks)
         emu_conn_write(r->c, chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength);
 }
 
-static ULONG start_send(req *r, queue *q, ULONG flags, unsigned long long wire_bytes, ULONG report_bytes, int final,
+static ULONG start_send(req *r, queue *q, ULONG flags, ULONG report_bytes, int final,
                         PULONG bytes_out, LPOVERLAPPED ov)
 {
     conn *c = r->c;
@@ -1148,7 +1147,6 @@ static ULONG start_send(req *r, queue *q, ULONG flags, unsigned long long wire_b
     o->final = final;
     o->bytes = report_bytes;
     o->end = c->out_queued;
-    (void)wire_bytes;
     r->sends_pending++;
     op **pp = &c->sends;
     while (*pp) pp = &(*pp)->next;
@@ -1266,7 +1264,7 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     unsigned long long wire = hl + (r->is_head ? 0 : body);
     free(hb);
     /* F-60: the completion counts every byte written for this call. */
-    err = start_send(r, q, flags, wire, (ULONG)wire, !more, bytes, ov);
+    err = start_send(r, q, flags, (ULONG)wire, !more, bytes, ov);
 out:
     pthread_mutex_unlock(&g_emu_lock);
     return err;
@@ -1292,7 +1290,7 @@ EMU_EXPORT ULONG HttpSendResponseEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULONG 
     if (flags & HTTP_SEND_RESPONSE_FLAG_DISCONNECT) r->close_after = 1;
     write_chunks(r, count, chunks);
     /* F-59: the byte count is this call's body bytes. */
-    err = start_send(r, q, flags, body, (ULONG)body, !(flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA), bytes, ov);
+    err = start_send(r, q, flags, (ULONG)body, !(flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA), bytes, ov);
 out:
     pthread_mutex_unlock(&g_emu_lock);
     return err;
