@@ -10,19 +10,18 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.jettyhttpsys.engine.RequestQueue;
 import io.github.jettyhttpsys.engine.RequestQueueConfig;
+import io.github.jettyhttpsys.engine.SendOp;
 import io.github.jettyhttpsys.nativeapi.HttpRequestView;
 import io.github.jettyhttpsys.nativeapi.Layout;
 import io.github.jettyhttpsys.nativeapi.NativeLibraries;
-import org.eclipse.jetty.http.HostPortHttpField;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.server.AbstractNetworkConnector;
 import org.eclipse.jetty.server.HttpChannel;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.HostPort;
 import org.eclipse.jetty.util.StringUtil;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -406,21 +405,22 @@ public class HttpSysConnector extends AbstractNetworkConnector
     {
         long connectionId = view.connectionId();
         HttpSysConnection connection;
-        HttpVersion version = view.minorVersion() == 0 && view.majorVersion() == 1 ? HttpVersion.HTTP_1_0
-            : view.majorVersion() == 2 ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1;
+        // HTTP/2 and HTTP/3 are reported as Version 1.1 with a flag (F-186); see the HTTP/2 work.
+        HttpVersion version = view.minorVersion() == 0 && view.majorVersion() == 1 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
         MetaData.Request request;
         boolean hasBody = (view.flags() & Layout.HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS) != 0;
-        String connectionHeader = view.knownHeader(1);
-        boolean wantsClose = version == HttpVersion.HTTP_1_0 ||
-            (connectionHeader != null && connectionHeader.toLowerCase(java.util.Locale.ROOT).contains("close"));
+        boolean wantsClose = RequestMetaData.wantsClose(view.knownHeader(Layout.HttpHeaderConnection), version);
         try
         {
-            request = newRequest(view, version);
+            request = RequestMetaData.from(view, version, getHttpConfiguration());
         }
         catch (RuntimeException x)
         {
-            LOG.debug("Bad request from HTTP.sys", x);
-            getRequestQueue().cancelRequest(view.requestId());
+            // Client-controlled text stays at DEBUG.
+            if (LOG.isDebugEnabled())
+                LOG.debug("Bad request {} from HTTP.sys", Long.toHexString(view.requestId()), x);
+            int status = x instanceof HttpException http ? http.getCode() : HttpStatus.BAD_REQUEST_400;
+            reject(view.requestId(), status);
             return;
         }
         HttpSysStream stream;
@@ -456,40 +456,27 @@ public class HttpSysConnector extends AbstractNetworkConnector
         });
     }
 
-    private MetaData.Request newRequest(HttpRequestView view, HttpVersion version)
+    /**
+     * Answers a request the connector cannot hand to Jetty with a real error response and closes
+     * its connection (DISCONNECT, F-62), as Jetty's own parser does, instead of a reset.
+     */
+    private void reject(long requestId, int status)
     {
-        HttpFields.Mutable fields = HttpFields.build();
-        long contentLength = -1;
-        for (int i = 0; i < Layout.HttpHeaderRequestMaximum; i++)
+        String reason = HttpStatus.getMessage(status);
+        String body = "<html><body><h2>HTTP ERROR " + status + " " + reason + "</h2></body></html>";
+        List<String[]> headers = new ArrayList<>();
+        headers.add(new String[]{"Content-Type", "text/html;charset=iso-8859-1"});
+        java.nio.ByteBuffer content = java.nio.ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        SendOp op = SendOp.response(status, reason, headers, List.of(content), (error, bytes) ->
         {
-            String value = view.knownHeader(i);
-            if (value == null)
-                continue;
-            if (i == Layout.HttpHeaderHost)
-                fields.add(new HostPortHttpField(value));
-            else
-                fields.add(Layout.requestHeaderName(i), value);
-            if (i == Layout.HttpHeaderContentLength)
-                contentLength = Long.parseLong(value.trim());
-        }
-        for (int i = 0; i < view.unknownHeaderCount(); i++)
-            fields.add(view.unknownHeaderName(i), view.unknownHeaderValue(i));
-        String raw = view.rawUrl();
-        String pathQuery = raw;
-        if (raw != null && !raw.startsWith("/") && !"*".equals(raw))
-        {
-            HttpURI absolute = HttpURI.from(raw);
-            pathQuery = absolute.getPathQuery();
-            if (pathQuery == null || pathQuery.isEmpty())
-                pathQuery = "/";
-        }
-        HostPort hostPort = new HostPort(view.cookedHost());
-        HttpURI uri = HttpURI.build()
-            .scheme(view.isSecure() ? "https" : "http")
-            .host(hostPort.getHost())
-            .port(hostPort.getPort())
-            .pathQuery(pathQuery);
-        return new MetaData.Request(System.nanoTime(), view.method(), uri, version, fields, contentLength);
+            if (LOG.isDebugEnabled())
+                LOG.debug("rejected {} with {}: {}", Long.toHexString(requestId), status, Layout.describeError(error));
+        });
+        RequestQueue queue = getRequestQueue();
+        if (queue == null)
+            op.free();
+        else
+            queue.sendResponse(requestId, Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT, op);
     }
 
     void streamCompleted(HttpSysStream stream)

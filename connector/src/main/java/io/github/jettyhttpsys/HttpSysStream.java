@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeoutException;
 
 import io.github.jettyhttpsys.engine.RequestQueue;
@@ -66,6 +67,10 @@ class HttpSysStream implements HttpStream
     private boolean _committed;
     private boolean _chunked;              // the connector frames chunks (HTTP/1.1, unknown length)
     private boolean _closeDelimited;       // HTTP/1.0 with unknown length: end with DISCONNECT
+    private boolean _close;                // the final send carries DISCONNECT
+    private boolean _noBody;               // HEAD, 1xx, 204, 304: content is dropped (F-178, F-179)
+    private boolean _bodyFailed;           // 413, read error or idle timeout on the body: no reuse
+    private Supplier<HttpFields> _trailers; // of a chunked response, for its last chunk
     private boolean _finalIssued;          // F-64: the id is dead once the final send is issued
     private SendOp _sending;               // the send in flight
     private boolean _completed;            // Jetty called succeeded() or failed()
@@ -88,8 +93,11 @@ class HttpSysStream implements HttpStream
         if (!hasBody)
             _bodyEof = true;
         else if (_maxBodySize >= 0 && contentLength > _maxBodySize)
+        {
+            _bodyFailed = true;
             _chunk = Content.Chunk.from(new HttpException.RuntimeException(HttpStatus.PAYLOAD_TOO_LARGE_413,
                 "Request body of " + contentLength + " bytes is larger than " + _maxBodySize), true);
+        }
     }
 
     void setChannel(HttpChannel channel)
@@ -238,12 +246,15 @@ class HttpSysStream implements HttpStream
         try (AutoLock ignored = _lock.lock())
         {
             _readPending = false;
+            if (Content.Chunk.isFailure(chunk))
+                _bodyFailed = true;
             if (chunk != null && !Content.Chunk.isFailure(chunk) && chunk.hasRemaining())
             {
                 _bodyBytes += chunk.remaining();
                 if (_maxBodySize >= 0 && _bodyBytes > _maxBodySize)
                 {
                     chunk.release();
+                    _bodyFailed = true;
                     chunk = Content.Chunk.from(new HttpException.RuntimeException(HttpStatus.PAYLOAD_TOO_LARGE_413,
                         "Request body larger than " + _maxBodySize + " bytes"), true);
                 }
@@ -304,46 +315,49 @@ class HttpSysStream implements HttpStream
             return;
         }
         List<ByteBuffer> data = new ArrayList<>(3);
-        int flags;
+        int flags = 0;
         boolean first = response != null;
-        SendOp op;
+        List<String[]> headers = null;
+        SendOp op = null;
         Throwable failure;
         try (AutoLock ignored = _lock.lock())
         {
             failure = _failure != null ? _failure : _finalIssued ? new IllegalStateException("response already completed") : null;
+            if (failure == null && first)
+            {
+                try
+                {
+                    headers = commit(response, last, content);
+                }
+                catch (RuntimeException x)
+                {
+                    failure = x; // not committed: Jetty can still send its error response
+                }
+            }
             if (failure == null)
             {
-                if (first)
+                boolean hasContent = content != null && content.hasRemaining();
+                if (hasContent && _noBody)
                 {
-                    _committed = true;
-                    long length = response.getContentLength();
-                    boolean bodyAllowed = !_head && HttpStatus.hasNoBody(response.getStatus()) == false;
-                    if (!last && length < 0 && bodyAllowed && !response.getHttpFields().contains(HttpHeader.CONTENT_LENGTH))
-                    {
-                        // HTTP.sys never chunks (F-58): frame chunks ourselves, or close-delimit HTTP/1.0.
-                        if (_version == HttpVersion.HTTP_1_1)
-                            _chunked = true;
-                        else
-                            _closeDelimited = true;
-                    }
+                    // F-178, F-179: HTTP.sys would put these bytes on the wire after a head that
+                    // announces no body, where a client reads them as the next response.
+                    content.position(content.limit());
                 }
-                if (content != null && content.hasRemaining() && !_head)
+                else if (hasContent && _chunked)
                 {
-                    if (_chunked)
-                    {
-                        data.add(ByteBuffer.wrap((Integer.toHexString(content.remaining()) + "\r\n").getBytes(StandardCharsets.US_ASCII)));
-                        data.add(content);
-                        data.add(CRLF.duplicate());
-                    }
-                    else
-                    {
-                        data.add(content);
-                    }
+                    data.add(ByteBuffer.wrap((Integer.toHexString(content.remaining()) + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+                    data.add(content);
+                    data.add(CRLF.duplicate());
+                }
+                else if (hasContent)
+                {
+                    data.add(content);
                 }
                 if (last && _chunked)
-                    data.add(LAST_CHUNK.duplicate());
+                    data.add(_trailers == null ? LAST_CHUNK.duplicate()
+                        : ByteBuffer.wrap(ResponseHeaders.lastChunk(_trailers).getBytes(StandardCharsets.ISO_8859_1)));
                 flags = last ? 0 : Layout.HTTP_SEND_RESPONSE_FLAG_MORE_DATA;
-                if (last && (_closeDelimited || mustClose(response)))
+                if (last && _close)
                     flags |= Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT;
                 if (!first && !last && data.isEmpty())
                 {
@@ -353,17 +367,12 @@ class HttpSysStream implements HttpStream
                 {
                     Callback cb = callback;
                     Completion done = (error, bytes) -> onSent(cb, error, last);
-                    op = first ? SendOp.response(response.getStatus(), reason(response), headers(response), data, done::completed)
+                    op = first ? SendOp.response(response.getStatus(), reason(response), headers, data, done::completed)
                                : SendOp.body(data, done::completed);
                     _sending = op;
                     if (last)
                         _finalIssued = true;
                 }
-            }
-            else
-            {
-                op = null;
-                flags = 0;
             }
         }
         if (failure != null)
@@ -385,14 +394,72 @@ class HttpSysStream implements HttpStream
             _queue.sendBody(_requestId, flags, op);
     }
 
+    /**
+     * Decides the framing of the response and builds its head, under the lock. Throws, leaving the
+     * response uncommitted, where Jetty's own generator refuses the response (a 500 follows).
+     */
+    private List<String[]> commit(MetaData.Response response, boolean last, ByteBuffer content)
+    {
+        int status = response.getStatus();
+        boolean hasContent = content != null && content.hasRemaining();
+        boolean noBodyStatus = ResponseHeaders.noBodyStatus(status);
+        if (noBodyStatus && hasContent && !_head)
+            throw new HttpException.RuntimeException(HttpStatus.INTERNAL_SERVER_ERROR_500, "Content for no content response");
+        boolean noBody = _head || noBodyStatus;
+        long length = response.getContentLength();
+        if (length < 0)
+        {
+            String field = response.getHttpFields().get(HttpHeader.CONTENT_LENGTH);
+            if (field != null)
+            {
+                try
+                {
+                    length = Long.parseLong(field.trim());
+                }
+                catch (NumberFormatException x)
+                {
+                    throw new HttpException.RuntimeException(HttpStatus.INTERNAL_SERVER_ERROR_500, "Invalid Content-Length");
+                }
+            }
+        }
+        boolean chunked = false;
+        boolean closeDelimited = false;
+        if (noBody)
+        {
+            // HEAD keeps the length the GET would have (F-178: HTTP.sys keeps it, computes none).
+            if (_head && length < 0 && last)
+                length = hasContent ? content.remaining() : 0;
+        }
+        else if (length < 0 && !last)
+        {
+            // HTTP.sys never chunks (F-58): frame chunks ourselves, or close-delimit HTTP/1.0.
+            if (_version == HttpVersion.HTTP_1_1)
+                chunked = true;
+            else
+                closeDelimited = true;
+        }
+        boolean close = closeDelimited || mustClose(response);
+        List<String[]> headers = ResponseHeaders.build(response, length, chunked, close,
+            ResponseHeaders.maxHeadBytes(_connector.getHttpConfiguration()));
+        _committed = true;
+        _noBody = noBody;
+        _chunked = chunked;
+        _closeDelimited = closeDelimited;
+        _close = close;
+        _trailers = chunked ? response.getTrailersSupplier() : null;
+        return headers;
+    }
+
     private interface Completion
     {
         void completed(int error, int bytes);
     }
 
+    /** Under the lock: whether the connection must not serve another request after this response. */
     private boolean mustClose(MetaData.Response response)
     {
-        if (_requestWantsClose || _connector.isShutdown())
+        // A failed body leaves unknown bytes on the connection: it is not reused (as Jetty's own connector).
+        if (_requestWantsClose || _bodyFailed || _connector.isShutdown())
             return true;
         return response != null && response.getHttpFields().contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
     }
@@ -402,23 +469,7 @@ class HttpSysStream implements HttpStream
         String reason = response.getReason();
         if (reason == null)
             reason = HttpStatus.getMessage(response.getStatus());
-        return reason == null ? "" : reason;
-    }
-
-    private List<String[]> headers(MetaData.Response response)
-    {
-        List<String[]> headers = new ArrayList<>();
-        for (HttpField f : response.getHttpFields())
-        {
-            HttpHeader h = f.getHeader();
-            // Date is HTTP.sys's (F-54); framing headers are decided here.
-            if (h == HttpHeader.DATE || h == HttpHeader.TRANSFER_ENCODING)
-                continue;
-            headers.add(new String[]{f.getName(), f.getValue() == null ? "" : f.getValue()});
-        }
-        if (_chunked)
-            headers.add(new String[]{"Transfer-Encoding", "chunked"});
-        return headers;
+        return reason == null ? "" : ResponseHeaders.sanitizeValue(reason);
     }
 
     private void onSent(Callback callback, int error, boolean last)
@@ -604,6 +655,8 @@ class HttpSysStream implements HttpStream
         {
             if (_completed)
                 return;
+            if (!_bodyEof)
+                _bodyFailed = true; // the rest of the upload may still come: the connection is not reused
         }
         _lastActivity = now;
         TimeoutException x = new TimeoutException("Idle timeout " + timeout + " ms");

@@ -76,8 +76,8 @@ public final class SendOp extends NativeOp
      *
      * @param status the status code
      * @param reason the reason phrase
-     * @param headers name/value pairs; known response headers go to their slot (the first of a repeated
-     * one; the rest as unknown headers)
+     * @param headers name/value pairs; a known response header given once goes to its slot, one given
+     * several times to the unknown list (F-182)
      * @param bodies data chunks, each sent as is
      * @param completion called when the send completes
      * @return the op, ready to issue
@@ -101,7 +101,15 @@ public final class SendOp extends NativeOp
         int at = Layout.HTTP_RESPONSE_V2_SIZE;
         int unknownAt = at;
         int unknown = 0;
-        boolean[] known = new boolean[Layout.HttpHeaderResponseMaximum];
+        // F-182: a known slot holds one value, so a known header given more than once goes to the
+        // unknown list every time, where HTTP.sys emits each line in order.
+        int[] knownCount = new int[Layout.HttpHeaderResponseMaximum];
+        for (String[] h : headers)
+        {
+            int id = Layout.responseHeaderId(h[0]);
+            if (id >= 0)
+                knownCount[id]++;
+        }
         at += headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE;
         op._chunksAt = at;
         at += bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE;
@@ -119,9 +127,10 @@ public final class SendOp extends NativeOp
             v.position(base + at);
             v.put(value);
             at += value.length;
-            if (id >= 0 && !known[id])
+            if (name.length > 0xFFFF || value.length > 0xFFFF)
+                throw new IllegalArgumentException("header longer than 65535 bytes: " + h[0]);
+            if (id >= 0 && knownCount[id] == 1)
             {
-                known[id] = true;
                 int k = base + Layout.RESP_HEADERS + Layout.HEADERS_KNOWN + id * Layout.HTTP_KNOWN_HEADER_SIZE;
                 v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)value.length);
                 v.putLong(k + Layout.KNOWN_P_RAW_VALUE, valueAddr);

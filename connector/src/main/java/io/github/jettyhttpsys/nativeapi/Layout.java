@@ -61,6 +61,7 @@ public final class Layout
     public static final int HttpHeaderContentLength = 11;
     public static final int HttpHeaderTransferEncoding = 6;
     public static final int HttpHeaderHost = 28;
+    public static final int HttpHeaderConnection = 1;
     public static final int HttpHeaderServer = 26;
     public static final int HttpHeaderDate = 2;
     private static final String[] REQUEST_HEADERS = {
@@ -266,6 +267,7 @@ public final class Layout
         n("HttpHeaderContentLength", HttpHeaderContentLength);
         n("HttpHeaderTransferEncoding", HttpHeaderTransferEncoding);
         n("HttpHeaderHost", HttpHeaderHost);
+        n("HttpHeaderConnection", HttpHeaderConnection);
         n("HttpHeaderServer", HttpHeaderServer);
         n("HttpHeaderDate", HttpHeaderDate);
         n("HttpVerbUnknown", HttpVerbUnknown);

@@ -1,0 +1,145 @@
+package io.github.jettyhttpsys;
+
+import io.github.jettyhttpsys.nativeapi.HttpRequestView;
+import io.github.jettyhttpsys.nativeapi.Layout;
+import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.http.HostPortHttpField;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.util.HostPort;
+
+/**
+ * The Jetty request metadata of one HTTP.sys request, with the checks Jetty's own HTTP/1.1 parser
+ * makes: a request that cannot become a Jetty request is a {@link BadMessageException} (400), which
+ * the connector answers itself with {@code Connection: close}. The authority is the client's (the
+ * {@code Host} header or an absolute-form target), not HTTP.sys's cooked host, which always has a port.
+ */
+final class RequestMetaData
+{
+    private RequestMetaData()
+    {
+    }
+
+    /**
+     * @param view the request as HTTP.sys delivered it
+     * @param version the request's HTTP version
+     * @param config the configuration (URI compliance)
+     * @return the request
+     * @throws BadMessageException when the request is malformed
+     */
+    static MetaData.Request from(HttpRequestView view, HttpVersion version, HttpConfiguration config)
+    {
+        HttpFields.Mutable fields = HttpFields.build();
+        long contentLength = -1;
+        HostPortHttpField host = null;
+        for (int i = 0; i < Layout.HttpHeaderRequestMaximum; i++)
+        {
+            String value = view.knownHeader(i);
+            if (value == null)
+                continue;
+            if (i == Layout.HttpHeaderHost)
+            {
+                host = hostField(value);
+                fields.add(host);
+            }
+            else
+            {
+                fields.add(Layout.requestHeaderName(i), value);
+            }
+            if (i == Layout.HttpHeaderContentLength)
+                contentLength = contentLength(value);
+        }
+        for (int i = 0; i < view.unknownHeaderCount(); i++)
+            fields.add(view.unknownHeaderName(i), view.unknownHeaderValue(i));
+
+        String scheme = view.isSecure() ? "https" : "http";
+        HttpURI.Mutable uri = HttpURI.build();
+        String raw = view.rawUrl();
+        if (raw == null || raw.isEmpty())
+            throw new BadMessageException("No URI");
+        if (raw.startsWith("/") || "*".equals(raw))
+        {
+            uri.pathQuery(raw);
+            HostPort authority = host != null ? host.getHostPort() : new HostPort(view.cookedHost());
+            uri.scheme(scheme).host(authority.getHost()).port(authority.getPort());
+        }
+        else
+        {
+            // Absolute form: its authority wins over Host (RFC 9112 §3.2.2).
+            HttpURI absolute;
+            try
+            {
+                absolute = HttpURI.from(raw);
+            }
+            catch (IllegalArgumentException x)
+            {
+                throw new BadMessageException("Bad URI", x);
+            }
+            if (absolute.getHost() == null)
+                throw new BadMessageException("Bad URI");
+            String pathQuery = absolute.getPathQuery();
+            uri.pathQuery(pathQuery == null || pathQuery.isEmpty() ? "/" : pathQuery);
+            uri.scheme(scheme).host(absolute.getHost()).port(absolute.getPort());
+        }
+        if (!"*".equals(raw) && uri.getCanonicalPath() == null)
+            throw new BadMessageException("Bad URI");
+        if (uri.hasViolations())
+        {
+            UriCompliance compliance = config == null ? UriCompliance.DEFAULT : config.getUriCompliance();
+            for (UriCompliance.Violation v : uri.getViolations())
+            {
+                if (!compliance.allows(v))
+                    throw new BadMessageException("Ambiguous URI");
+            }
+        }
+        return new MetaData.Request(System.nanoTime(), view.method(), uri, version, fields, contentLength);
+    }
+
+    /**
+     * @return true when the request asks to close the connection after its response: a {@code close}
+     * token in {@code Connection} (tokens, not substrings), or HTTP/1.0 without {@code keep-alive}
+     */
+    static boolean wantsClose(String connection, HttpVersion version)
+    {
+        if (version == HttpVersion.HTTP_1_0)
+            return true; // F-62: HTTP.sys keeps no HTTP/1.0 connection alive
+        return connection != null && new HttpField(HttpHeader.CONNECTION, connection).contains(HttpHeaderValue.CLOSE.asString());
+    }
+
+    private static HostPortHttpField hostField(String value)
+    {
+        try
+        {
+            HostPortHttpField f = new HostPortHttpField(value);
+            if (f.getHost() == null || f.getHost().isEmpty())
+                throw new BadMessageException("Bad Host");
+            return f;
+        }
+        catch (IllegalArgumentException x)
+        {
+            throw new BadMessageException("Bad Host", x);
+        }
+    }
+
+    /** One non-negative decimal length; HTTP.sys folds repeated fields into "5, 5" (F-181), which Jetty rejects too. */
+    private static long contentLength(String value)
+    {
+        String v = value.trim();
+        if (v.isEmpty() || v.length() > 18)
+            throw new BadMessageException("Invalid Content-Length Value");
+        for (int i = 0; i < v.length(); i++)
+        {
+            char c = v.charAt(i);
+            if (c < '0' || c > '9')
+                throw new BadMessageException(v.indexOf(',') >= 0 ? "Multiple Content-Lengths" : "Invalid Content-Length Value");
+        }
+        return Long.parseLong(v);
+    }
+}
