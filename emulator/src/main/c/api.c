@@ -506,7 +506,8 @@ EMU_EXPORT ULONG HttpCreateServerSession(HTTPAPI_VERSION v, PHTTP_SERVER_SESSION
     if (!((v.HttpApiMajorVersion == 2 || v.HttpApiMajorVersion == 1) && v.HttpApiMinorVersion == 0))
         return ERROR_REVISION_MISMATCH;
     pthread_mutex_lock(&g_emu_lock);
-    ULONG err = check_init();
+    /* F-191: before HttpInitialize there is no driver handle to create the session on. */
+    ULONG err = g_init_count > 0 ? NO_ERROR : ERROR_INVALID_HANDLE;
     if (err == NO_ERROR) {
         session *s = calloc(1, sizeof(*s));
         if (s == NULL) err = ERROR_NOT_ENOUGH_MEMORY;
