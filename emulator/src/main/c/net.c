@@ -185,6 +185,19 @@ static void conn_destroy(conn *c, int reset)
     g_grave_conns = c;
 }
 
+/* The client went away (FIN, RST, a failed send). F-184: a body cut short fails the body reads
+ * with ERROR_OPERATION_ABORTED, the next one too, never EOF; otherwise reads fail as F-50 saw. */
+static void conn_peer_gone(conn *c)
+{
+    req *r = c->cur;
+    ULONG read_err = ERROR_NETNAME_DELETED;
+    if (r != NULL && r->state == R_ACTIVE && !r->body_complete) {
+        read_err = ERROR_OPERATION_ABORTED;
+        emu_req_remember_cut(r);
+    }
+    emu_conn_abort(c, read_err, ERROR_CONNECTION_INVALID, 0);
+}
+
 void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset)
 {
     if (c->closed) return;
@@ -253,6 +266,13 @@ static void conn_begin_close(conn *c)
     c->closing_since = emu_now();
     c->in_len = 0;
     conn_set_reading(c, 1);
+    /* F-72: HTTP.sys closed the connection (DISCONNECT, Connection: close, HTTP/1.0): the waits
+     * complete now, not when the client finally closes its side. */
+    while (c->waits) {
+        op *w = c->waits;
+        c->waits = w->next;
+        emu_op_complete(w, NO_ERROR, 0, 0);
+    }
 }
 
 void emu_conn_flush(conn *c)
@@ -269,7 +289,7 @@ void emu_conn_flush(conn *c)
             continue;
         } else {
             /* F-65: sends fail once the client is gone. */
-            emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+            conn_peer_gone(c);
             return;
         }
     }
@@ -380,8 +400,17 @@ static void conn_feed_body(conn *c)
         } else {
             int rc = emu_chunked_decode(&r->chunk, c->in, c->in_len, &consumed, end, room, &produced);
             if (rc == EMU_CHUNK_ERROR) {
-                /* F-48: malformed chunking fails the request while the application reads. */
-                emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1);
+                /* F-48: malformed chunking ("5 junk" too) fails the request while the application reads;
+                 * while no response has started HTTP.sys answers it with its own 400, like a bad head. */
+                if (r->response_started) {
+                    emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1);
+                    return;
+                }
+                emu_req_fail_ops(r, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID);
+                c->cur = NULL;
+                emu_req_free(r);
+                c->in_len = 0;
+                conn_error_response(c, 400);
                 return;
             }
             if (rc == EMU_CHUNK_DONE) r->body_complete = 1;
@@ -394,6 +423,24 @@ static void conn_feed_body(conn *c)
         else r->body_len += produced;
         if (consumed == 0 && produced == 0) break;
     }
+}
+
+uint64_t emu_body_bytes_waiting(const req *r)
+{
+    const conn *c = r->c;
+    if (c->cur != r || r->body_complete || c->in_len == 0) return 0;
+    if (r->body_kind == BODY_LENGTH) return c->in_len < r->body_left ? c->in_len : r->body_left;
+    /* Chunked: a copy of the decoder finds where the body ends in what has arrived. */
+    emu_chunked d = r->chunk;
+    char scratch[4096];
+    size_t off = 0;
+    while (off < c->in_len) {
+        size_t used = 0, made = 0;
+        int rc = emu_chunked_decode(&d, c->in + off, c->in_len - off, &used, scratch, sizeof(scratch), &made);
+        off += used;
+        if (rc != EMU_CHUNK_MORE || used == 0) break;
+    }
+    return off;
 }
 
 void emu_conn_feed(conn *c)
@@ -476,8 +523,7 @@ static void conn_on_fin(conn *c)
         return;
     }
     if (!c->cur->body_complete) {
-        /* A body cut short by FIN: the reads fail (F-50). */
-        emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+        conn_peer_gone(c); /* a body cut short by FIN (F-184) */
         return;
     }
     conn_fire_ex_waits(c);
@@ -530,7 +576,7 @@ static void conn_on_readable(conn *c)
             if (n == 0) { conn_on_fin(c); return; }
             if (errno == EAGAIN || errno == EWOULDBLOCK) return;
             if (errno == EINTR) continue;
-            emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+            conn_peer_gone(c); /* RST (F-184) */
             return;
         }
         if (c->in_len == c->in_cap) {
@@ -554,8 +600,8 @@ static void conn_on_readable(conn *c)
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             return;
         } else if (errno != EINTR) {
-            /* RST: the request fails, the wait completes (F-73). */
-            emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+            /* RST: the request fails, the wait completes (F-73, F-184). */
+            conn_peer_gone(c);
             return;
         }
     }
@@ -594,7 +640,7 @@ static void listener_accept(listener *l)
 static void conn_on_event(conn *c, uint32_t events)
 {
     if (events & EPOLLERR) {
-        emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+        conn_peer_gone(c);
         return;
     }
     if (events & (EPOLLIN | EPOLLHUP)) {
@@ -606,7 +652,7 @@ static void conn_on_event(conn *c, uint32_t events)
         char b;
         ssize_t n = recv(c->fd, &b, 1, MSG_PEEK);
         if (n == 0) conn_on_fin(c);
-        else if (n < 0 && errno != EAGAIN) emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+        else if (n < 0 && errno != EAGAIN) conn_peer_gone(c);
         if (c->closed) return;
     }
     if (events & EPOLLOUT) emu_conn_flush(c);
