@@ -114,6 +114,8 @@ ULONG emu_listener_acquire(int port, listener **out)
     return NO_ERROR;
 }
 
+static void conn_destroy(conn *c, int reset);
+
 void emu_listener_release(listener *l)
 {
     if (--l->refs > 0) return;
@@ -126,6 +128,17 @@ void emu_listener_release(listener *l)
     l->close_gen = g_gen;
     l->grave_next = g_grave_listeners;
     g_grave_listeners = l;
+    /* No URL is left on the port: idle keep-alive connections close, busy ones after their response,
+     * so nothing is routed through a port nobody serves any more. */
+    for (int b = 0; b < CONN_BUCKETS; b++) {
+        conn *next;
+        for (conn *c = g_conns[b]; c != NULL; c = next) {
+            next = c->hnext;
+            if (c->l != l || c->closing) continue;
+            if (c->cur == NULL) conn_destroy(c, 0);
+            else c->cur->close_after = 1;
+        }
+    }
 }
 
 /* ---- connections ---- */
@@ -176,6 +189,7 @@ static void conn_destroy(conn *c, int reset)
         emu_op_complete(w, NO_ERROR, 0, 0);
     }
     if (c->g) c->g->connections--;
+    c->l->conns--;
     free(c->in);
     free(c->out);
     c->in = c->out = NULL;
@@ -450,6 +464,10 @@ void emu_conn_feed(conn *c)
 
 static void conn_start_request(conn *c)
 {
+    if (c->l->closed) { /* its port has no URL left: never route (see emu_listener_release) */
+        conn_destroy(c, 0);
+        return;
+    }
     emu_head h;
     int rc = emu_parse_head(c->in, c->in_len, &h);
     if (rc == EMU_PARSE_INCOMPLETE) {
@@ -613,7 +631,17 @@ static void listener_accept(listener *l)
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
         int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) return;
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* Out of descriptors: the connection stays in the backlog, and a level-triggered
+                 * listener would wake the loop again at once, forever. Look again a little later. */
+                struct epoll_event ev = {.events = 0, .data.ptr = l};
+                epoll_ctl(g_epoll, EPOLL_CTL_MOD, l->fd, &ev);
+                l->paused_until = emu_now() + 0.1;
+            }
+            return;
+        }
         conn *c = calloc(1, sizeof(*c));
         if (c == NULL) { close(fd); return; }
         int one = 1;
@@ -621,6 +649,7 @@ static void listener_accept(listener *l)
         c->obj = OBJ_CONN;
         c->fd = fd;
         c->l = l;
+        l->conns++;
         c->id = emu_next_id();
         if (g_first_conn_id == 0) g_first_conn_id = c->id;
         g_last_conn_id = c->id;
@@ -737,6 +766,13 @@ static void *loop_main(void *arg)
             }
         }
         double now = emu_now();
+        for (listener *l = g_listeners; l != NULL; l = l->next) {
+            if (l->paused_until > 0 && now >= l->paused_until) {
+                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
+                epoll_ctl(g_epoll, EPOLL_CTL_MOD, l->fd, &ev);
+                l->paused_until = 0;
+            }
+        }
         if (now - last_scan >= 0.25) {
             scan_timers(now);
             last_scan = now;
@@ -749,7 +785,7 @@ static void *loop_main(void *arg)
         }
         for (listener **pp = &g_grave_listeners; *pp;) {
             listener *l = *pp;
-            if (l->close_gen < g_gen) { *pp = l->grave_next; free(l); }
+            if (l->close_gen < g_gen && l->conns == 0) { *pp = l->grave_next; free(l); }
             else pp = &l->grave_next;
         }
         pthread_mutex_unlock(&g_emu_lock);

@@ -85,6 +85,8 @@ struct listener {
     int fd;
     int port;
     int refs;              /* registered URLs on this port */
+    int conns;             /* connections pointing here (conn.l): the struct outlives its socket until 0 */
+    double paused_until;   /* accept paused after running out of descriptors, 0 when armed */
     int closed;
     unsigned long close_gen;
     listener *next, *grave_next;
@@ -94,7 +96,7 @@ typedef struct conn {
     int obj;
     int fd;
     ULONGLONG id;
-    listener *l;
+    listener *l;           /* counted in l->conns; l->closed once its last URL is gone */
     struct sockaddr_storage local, remote;
     char *in;
     size_t in_len, in_cap;
