@@ -118,6 +118,36 @@ static ULONG op_inline(op *o, ULONG err, ULONG bytes, ULONG *bytes_out)
     return err;
 }
 
+/* F-184: requests whose body the client cut short, so the next body read by their id fails with
+ * ERROR_OPERATION_ABORTED after the request itself is gone. A small ring: only the next read matters. */
+#define CUT_MAX 64
+static struct { ULONGLONG id; const queue *q; } g_cut[CUT_MAX];
+static unsigned g_cut_next;
+
+void emu_req_remember_cut(const req *r)
+{
+    g_cut[g_cut_next % CUT_MAX].id = r->id;
+    g_cut[g_cut_next % CUT_MAX].q = r->q;
+    g_cut_next++;
+}
+
+static int take_cut(const queue *q, ULONGLONG id)
+{
+    for (int i = 0; i < CUT_MAX; i++) {
+        if (g_cut[i].id == id && g_cut[i].q == q && id != 0) {
+            g_cut[i].id = 0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void forget_cuts(const queue *q)
+{
+    for (int i = 0; i < CUT_MAX; i++)
+        if (g_cut[i].q == q) g_cut[i].id = 0;
+}
+
 void emu_req_fail_ops(req *r, ULONG read_err, ULONG send_err)
 {
     (void)send_err;
@@ -378,7 +408,7 @@ static ULONG deliver(req *r, ULONG flags, void *buf, ULONG len, ULONG *used)
     /* F-43: COPY_BODY delivers the body bytes that have arrived with the head (without waiting). */
     conn *c = r->c;
     if (flags & HTTP_RECEIVE_REQUEST_FLAG_COPY_BODY) emu_conn_feed(c);
-    if (c->closed) return ERROR_CONNECTION_INVALID; /* r was freed with its connection (bad chunking) */
+    if (c->closed || c->cur != r) return ERROR_CONNECTION_INVALID; /* r was freed (bad chunking) */
     ULONG err = emu_fill_request(r, flags, buf, len, used, &taken);
     if (err == ERROR_MORE_DATA) {
         req_unqueue(r);
@@ -506,7 +536,8 @@ EMU_EXPORT ULONG HttpCreateServerSession(HTTPAPI_VERSION v, PHTTP_SERVER_SESSION
     if (!((v.HttpApiMajorVersion == 2 || v.HttpApiMajorVersion == 1) && v.HttpApiMinorVersion == 0))
         return ERROR_REVISION_MISMATCH;
     pthread_mutex_lock(&g_emu_lock);
-    ULONG err = check_init();
+    /* F-191: before HttpInitialize there is no driver handle to create the session on. */
+    ULONG err = g_init_count > 0 ? NO_ERROR : ERROR_INVALID_HANDLE;
     if (err == NO_ERROR) {
         session *s = calloc(1, sizeof(*s));
         if (s == NULL) err = ERROR_NOT_ENOUGH_MEMORY;
@@ -816,6 +847,7 @@ static void queue_abort_pending(queue *q)
 static void queue_release(queue *q, int closing)
 {
     queue_abort_pending(q);
+    if (closing) forget_cuts(q);
     q->shutdown = 1;
     if (!closing) return;
     /* F-84: requests still held (queued or handed out) are cancelled; their clients see a reset;
@@ -1051,7 +1083,7 @@ EMU_EXPORT ULONG HttpReceiveRequestEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULON
     queue *q = queue_from_handle(h);
     req *r;
     if (q == NULL) { err = ERROR_INVALID_HANDLE; goto out; }       /* F-45 */
-    if ((r = app_req(q, id)) == NULL) { err = ERROR_CONNECTION_INVALID; goto out; }
+    if ((r = app_req(q, id)) == NULL) { err = take_cut(q, id) ? ERROR_OPERATION_ABORTED : ERROR_CONNECTION_INVALID; goto out; } /* F-184 */
     if (buf == NULL || len == 0) { err = ERROR_INVALID_PARAMETER; goto out; }
     if (r->body_complete && r->body_len == 0 && r->body_ops == NULL) {
         /* F-46: EOF is synchronous even for an overlapped call; no packet. */
@@ -1060,8 +1092,9 @@ EMU_EXPORT ULONG HttpReceiveRequestEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULON
         err = ERROR_HANDLE_EOF;
         goto out;
     }
-    if (r->h.expect_continue && !r->continue_sent && r->body_len == 0 && !r->body_complete) {
-        /* F-51: HTTP.sys answers 100-continue itself, on the first body read. */
+    if (r->h.expect_continue && !r->continue_sent && !r->response_started && r->body_len == 0 && !r->body_complete) {
+        /* F-51: HTTP.sys answers 100-continue itself, on the first body read; F-195: never once the
+         * response head has gone out, since an interim response cannot follow the final one. */
         static const char k100[] = "HTTP/1.1 100 Continue\r\n\r\n";
         emu_conn_write(r->c, k100, sizeof(k100) - 1);
         emu_conn_flush(r->c);
@@ -1112,9 +1145,10 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n
 
 static void append_str(char **buf, size_t *len, size_t *cap, const char *s) { append(buf, len, cap, s, strlen(s)); }
 
-static ULONG check_chunks(USHORT count, PHTTP_DATA_CHUNK chunks, unsigned long long *total)
+static ULONG check_chunks(USHORT count, USHORT max, PHTTP_DATA_CHUNK chunks, unsigned long long *total)
 {
     *total = 0;
+    if (count > max) return ERROR_INVALID_PARAMETER; /* F-24: at most 100 on a response, F-25: 9999 on a body send */
     if (count > 0 && chunks == NULL) return ERROR_INVALID_PARAMETER;
     for (USHORT i = 0; i < count; i++) {
         if (chunks[i].DataChunkType != HttpDataChunkFromMemory) return ERROR_INVALID_PARAMETER; /* not emulated */
@@ -1127,7 +1161,7 @@ static ULONG check_chunks(USHORT count, PHTTP_DATA_CHUNK chunks, unsigned long l
 
 static void write_chunks(req *r, USHORT count, PHTTP_DATA_CHUNK chunks)
 {
-    if (r->is_head) return; /* HEAD: no body on the wire (F-57) */
+    /* F-178, F-179: HTTP.sys puts what it is given on the wire, for HEAD, 204, 304 and 1xx too. */
     for (USHORT i = 0; i < count; i++)
         emu_conn_write(r->c, chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength);
 }
@@ -1201,7 +1235,7 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     if ((r = app_req(q, id)) == NULL) { err = ERROR_CONNECTION_INVALID; goto out; } /* F-24, F-29 */
     if (r->response_started) { err = ERROR_INVALID_PARAMETER; goto out; }
     if (r->sends_pending > 0) { err = ERROR_BAD_COMMAND; goto out; } /* F-63 */
-    if ((err = check_chunks(resp->EntityChunkCount, resp->pEntityChunks, &body)) != NO_ERROR) goto out;
+    if ((err = check_chunks(resp->EntityChunkCount, 100, resp->pEntityChunks, &body)) != NO_ERROR) goto out;
     if (resp->StatusCode < 100 || resp->StatusCode > 999) { err = ERROR_INVALID_PARAMETER; goto out; }
     int more = (flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA) != 0;
     char *hb = NULL;
@@ -1216,7 +1250,10 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     const HTTP_KNOWN_HEADER *kh = resp->Headers.KnownHeaders;
     for (int i = 0; i < HttpHeaderResponseMaximum; i++) {
         if (i == HttpHeaderDate || i == HttpHeaderServer) continue; /* F-54, F-55 below */
+        /* F-182: a known slot holds one value; a zero-length one is dropped from the wire. */
         if (kh[i].RawValueLength == 0 || kh[i].pRawValue == NULL) continue;
+        /* F-182: a known-slot "Connection: close" is dropped and closes nothing; only the DISCONNECT flag closes. */
+        if (i == HttpHeaderConnection && emu_list_has(kh[i].pRawValue, kh[i].RawValueLength, "close")) continue;
         if (i == HttpHeaderContentLength) has_cl = 1;
         if (i == HttpHeaderConnection) has_connection = 1;
         if (i == HttpHeaderTransferEncoding && kh[i].RawValueLength >= 7 &&
@@ -1230,7 +1267,8 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     for (USHORT i = 0; i < resp->Headers.UnknownHeaderCount && resp->Headers.pUnknownHeaders; i++) {
         const HTTP_UNKNOWN_HEADER *u = &resp->Headers.pUnknownHeaders[i];
         if (u->NameLength == 0 || u->pName == NULL) continue;
-        if (u->NameLength == 14 && strncasecmp(u->pName, "Content-Length", 14) == 0) has_cl = 1;
+        /* F-182: the unknown list goes out as given: a Content-Length there does not suppress the computed
+         * one (two lines), a Connection: close there reaches the wire and closes nothing. */
         append(&hb, &hl, &hc, u->pName, u->NameLength);
         append_str(&hb, &hl, &hc, ": ");
         if (u->pRawValue) append(&hb, &hl, &hc, u->pRawValue, u->RawValueLength);
@@ -1248,6 +1286,7 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     append_str(&hb, &hl, &hc, "Date: "); /* F-54: always HTTP.sys's own */
     append_str(&hb, &hl, &hc, date);
     append_str(&hb, &hl, &hc, "\r\n");
+    /* F-57, F-179: HTTP.sys adds no length of its own to HEAD, 204, 304 and 1xx replies (their bodies still go out). */
     int bodiless = r->is_head || resp->StatusCode == 204 || resp->StatusCode == 304 || resp->StatusCode < 200;
     if (!more && !has_cl && !has_te_chunked && !bodiless) {
         /* F-56: the whole body in one call gets Content-Length (0 too: open question 5). */
@@ -1261,7 +1300,7 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     r->response_started = 1;
     emu_conn_write(r->c, hb, hl);
     write_chunks(r, resp->EntityChunkCount, resp->pEntityChunks);
-    unsigned long long wire = hl + (r->is_head ? 0 : body);
+    unsigned long long wire = hl + body;
     free(hb);
     /* F-60: the completion counts every byte written for this call. */
     err = start_send(r, q, flags, (ULONG)wire, !more, bytes, ov);
@@ -1286,7 +1325,7 @@ EMU_EXPORT ULONG HttpSendResponseEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULONG 
     if ((r = app_req(q, id)) == NULL) { err = ERROR_CONNECTION_INVALID; goto out; } /* F-25 */
     if (!r->response_started) { err = ERROR_INVALID_PARAMETER; goto out; }
     if (r->sends_pending > 0) { err = ERROR_BAD_COMMAND; goto out; } /* F-63 */
-    if ((err = check_chunks(count, chunks, &body)) != NO_ERROR) goto out;
+    if ((err = check_chunks(count, 9999, chunks, &body)) != NO_ERROR) goto out;
     if (flags & HTTP_SEND_RESPONSE_FLAG_DISCONNECT) r->close_after = 1;
     write_chunks(r, count, chunks);
     /* F-59: the byte count is this call's body bytes. */
@@ -1307,8 +1346,8 @@ static ULONG wait_for_disconnect(HANDLE h, HTTP_CONNECTION_ID cid, LPOVERLAPPED 
     if (q->shutdown) { err = ERROR_OPERATION_ABORTED; goto out; }
     conn *c = emu_conn_find(cid);
     op *o;
-    if (c == NULL || c->closed) {
-        if (!emu_conn_id_was_issued(cid)) { err = ERROR_INVALID_PARAMETER; goto out; } /* F-76 (stand-in choice) */
+    if (c == NULL || c->closed || c->closing) { /* F-72: closing by HTTP.sys counts as gone */
+        if (c == NULL && !emu_conn_id_was_issued(cid)) { err = ERROR_INVALID_PARAMETER; goto out; } /* F-76 (stand-in choice) */
         /* F-74: the connection is already gone: complete at once with NO_ERROR (a packet unless skip mode). */
         o = op_new(OP_WAIT, q, ov);
         if (o == NULL) { err = ERROR_NOT_ENOUGH_MEMORY; goto out; }
@@ -1356,8 +1395,15 @@ EMU_EXPORT ULONG HttpCancelHttpRequest(HANDLE h, HTTP_REQUEST_ID id, LPOVERLAPPE
     queue *q = queue_from_handle(h);
     req *r;
     if (q == NULL) { err = ERROR_INVALID_HANDLE; goto out; }
-    /* F-81: a connection already gone, or a final send issued: ERROR_CONNECTION_INVALID. */
-    if ((r = app_req(q, id)) == NULL) { err = ERROR_CONNECTION_INVALID; goto out; }
+    /* F-81: a connection already gone, or a final send issued: ERROR_CONNECTION_INVALID. F-185: a
+     * request bound by ERROR_MORE_DATA (head not copied out yet) can be cancelled too; it is discarded. */
+    if ((r = app_req(q, id)) == NULL) {
+        r = emu_req_find(id);
+        if (r == NULL || r->q != q || r->state != R_BOUND || r->c == NULL || r->c->closed) {
+            err = ERROR_CONNECTION_INVALID;
+            goto out;
+        }
+    }
     /* F-80: outstanding I/O aborted, the connection closed; the client sees a reset. */
     emu_conn_abort(r->c, ERROR_OPERATION_ABORTED, ERROR_OPERATION_ABORTED, 1);
     if (ov != NULL) {

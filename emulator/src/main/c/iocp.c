@@ -322,8 +322,9 @@ EMU_EXPORT BOOL GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR
     *bytes = pk.bytes;
     *key = pk.key;
     *ov = pk.ov;
-    /* A dequeued packet of a failed operation returns FALSE with its error (F-87). */
-    ULONG st = pk.ov ? (ULONG)pk.ov->Internal : STATUS_SUCCESS;
+    /* A dequeued packet of a failed operation returns FALSE with its error (F-87). The status is the
+     * packet's: the OVERLAPPED is the caller's memory again once the operation completed. */
+    ULONG st = pk.ntstatus;
     if (pk.ov != NULL && st != STATUS_SUCCESS) {
         emu_set_last_error(RtlNtStatusToDosError(st));
         return FALSE;
@@ -347,7 +348,7 @@ EMU_EXPORT BOOL GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENTRY entr
     for (ULONG i = 0; i < n; i++) {
         entries[i].lpCompletionKey = pk[i].key;
         entries[i].lpOverlapped = pk[i].ov;
-        entries[i].Internal = pk[i].ov ? pk[i].ov->Internal : 0;
+        entries[i].Internal = pk[i].ntstatus; /* from the packet, never from the caller's OVERLAPPED */
         entries[i].dwNumberOfBytesTransferred = pk[i].bytes;
     }
     return TRUE;

@@ -114,6 +114,8 @@ ULONG emu_listener_acquire(int port, listener **out)
     return NO_ERROR;
 }
 
+static void conn_destroy(conn *c, int reset);
+
 void emu_listener_release(listener *l)
 {
     if (--l->refs > 0) return;
@@ -126,6 +128,17 @@ void emu_listener_release(listener *l)
     l->close_gen = g_gen;
     l->grave_next = g_grave_listeners;
     g_grave_listeners = l;
+    /* No URL is left on the port: idle keep-alive connections close, busy ones after their response,
+     * so nothing is routed through a port nobody serves any more. */
+    for (int b = 0; b < CONN_BUCKETS; b++) {
+        conn *next;
+        for (conn *c = g_conns[b]; c != NULL; c = next) {
+            next = c->hnext;
+            if (c->l != l || c->closing) continue;
+            if (c->cur == NULL) conn_destroy(c, 0);
+            else c->cur->close_after = 1;
+        }
+    }
 }
 
 /* ---- connections ---- */
@@ -176,6 +189,7 @@ static void conn_destroy(conn *c, int reset)
         emu_op_complete(w, NO_ERROR, 0, 0);
     }
     if (c->g) c->g->connections--;
+    c->l->conns--;
     free(c->in);
     free(c->out);
     c->in = c->out = NULL;
@@ -183,6 +197,19 @@ static void conn_destroy(conn *c, int reset)
     c->close_gen = g_gen;
     c->grave_next = g_grave_conns;
     g_grave_conns = c;
+}
+
+/* The client went away (FIN, RST, a failed send). F-184: a body cut short fails the body reads
+ * with ERROR_OPERATION_ABORTED, the next one too, never EOF; otherwise reads fail as F-50 saw. */
+static void conn_peer_gone(conn *c)
+{
+    req *r = c->cur;
+    ULONG read_err = ERROR_NETNAME_DELETED;
+    if (r != NULL && r->state == R_ACTIVE && !r->body_complete) {
+        read_err = ERROR_OPERATION_ABORTED;
+        emu_req_remember_cut(r);
+    }
+    emu_conn_abort(c, read_err, ERROR_CONNECTION_INVALID, 0);
 }
 
 void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset)
@@ -253,6 +280,13 @@ static void conn_begin_close(conn *c)
     c->closing_since = emu_now();
     c->in_len = 0;
     conn_set_reading(c, 1);
+    /* F-72: HTTP.sys closed the connection (DISCONNECT, Connection: close, HTTP/1.0): the waits
+     * complete now, not when the client finally closes its side. */
+    while (c->waits) {
+        op *w = c->waits;
+        c->waits = w->next;
+        emu_op_complete(w, NO_ERROR, 0, 0);
+    }
 }
 
 void emu_conn_flush(conn *c)
@@ -269,7 +303,7 @@ void emu_conn_flush(conn *c)
             continue;
         } else {
             /* F-65: sends fail once the client is gone. */
-            emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+            conn_peer_gone(c);
             return;
         }
     }
@@ -380,8 +414,17 @@ static void conn_feed_body(conn *c)
         } else {
             int rc = emu_chunked_decode(&r->chunk, c->in, c->in_len, &consumed, end, room, &produced);
             if (rc == EMU_CHUNK_ERROR) {
-                /* F-48: malformed chunking fails the request while the application reads. */
-                emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1);
+                /* F-48: malformed chunking ("5 junk" too) fails the request while the application reads;
+                 * while no response has started HTTP.sys answers it with its own 400, like a bad head. */
+                if (r->response_started) {
+                    emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1);
+                    return;
+                }
+                emu_req_fail_ops(r, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID);
+                c->cur = NULL;
+                emu_req_free(r);
+                c->in_len = 0;
+                conn_error_response(c, 400);
                 return;
             }
             if (rc == EMU_CHUNK_DONE) r->body_complete = 1;
@@ -396,6 +439,24 @@ static void conn_feed_body(conn *c)
     }
 }
 
+uint64_t emu_body_bytes_waiting(const req *r)
+{
+    const conn *c = r->c;
+    if (c->cur != r || r->body_complete || c->in_len == 0) return 0;
+    if (r->body_kind == BODY_LENGTH) return c->in_len < r->body_left ? c->in_len : r->body_left;
+    /* Chunked: a copy of the decoder finds where the body ends in what has arrived. */
+    emu_chunked d = r->chunk;
+    char scratch[4096];
+    size_t off = 0;
+    while (off < c->in_len) {
+        size_t used = 0, made = 0;
+        int rc = emu_chunked_decode(&d, c->in + off, c->in_len - off, &used, scratch, sizeof(scratch), &made);
+        off += used;
+        if (rc != EMU_CHUNK_MORE || used == 0) break;
+    }
+    return off;
+}
+
 void emu_conn_feed(conn *c)
 {
     if (!c->closed && c->cur && !c->cur->body_complete && c->in_len > 0) conn_feed_body(c);
@@ -403,6 +464,10 @@ void emu_conn_feed(conn *c)
 
 static void conn_start_request(conn *c)
 {
+    if (c->l->closed) { /* its port has no URL left: never route (see emu_listener_release) */
+        conn_destroy(c, 0);
+        return;
+    }
     emu_head h;
     int rc = emu_parse_head(c->in, c->in_len, &h);
     if (rc == EMU_PARSE_INCOMPLETE) {
@@ -476,8 +541,7 @@ static void conn_on_fin(conn *c)
         return;
     }
     if (!c->cur->body_complete) {
-        /* A body cut short by FIN: the reads fail (F-50). */
-        emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+        conn_peer_gone(c); /* a body cut short by FIN (F-184) */
         return;
     }
     conn_fire_ex_waits(c);
@@ -530,7 +594,7 @@ static void conn_on_readable(conn *c)
             if (n == 0) { conn_on_fin(c); return; }
             if (errno == EAGAIN || errno == EWOULDBLOCK) return;
             if (errno == EINTR) continue;
-            emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+            conn_peer_gone(c); /* RST (F-184) */
             return;
         }
         if (c->in_len == c->in_cap) {
@@ -554,8 +618,8 @@ static void conn_on_readable(conn *c)
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             return;
         } else if (errno != EINTR) {
-            /* RST: the request fails, the wait completes (F-73). */
-            emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+            /* RST: the request fails, the wait completes (F-73, F-184). */
+            conn_peer_gone(c);
             return;
         }
     }
@@ -567,7 +631,17 @@ static void listener_accept(listener *l)
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
         int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) return;
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* Out of descriptors: the connection stays in the backlog, and a level-triggered
+                 * listener would wake the loop again at once, forever. Look again a little later. */
+                struct epoll_event ev = {.events = 0, .data.ptr = l};
+                epoll_ctl(g_epoll, EPOLL_CTL_MOD, l->fd, &ev);
+                l->paused_until = emu_now() + 0.1;
+            }
+            return;
+        }
         conn *c = calloc(1, sizeof(*c));
         if (c == NULL) { close(fd); return; }
         int one = 1;
@@ -575,6 +649,7 @@ static void listener_accept(listener *l)
         c->obj = OBJ_CONN;
         c->fd = fd;
         c->l = l;
+        l->conns++;
         c->id = emu_next_id();
         if (g_first_conn_id == 0) g_first_conn_id = c->id;
         g_last_conn_id = c->id;
@@ -594,7 +669,7 @@ static void listener_accept(listener *l)
 static void conn_on_event(conn *c, uint32_t events)
 {
     if (events & EPOLLERR) {
-        emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+        conn_peer_gone(c);
         return;
     }
     if (events & (EPOLLIN | EPOLLHUP)) {
@@ -606,7 +681,7 @@ static void conn_on_event(conn *c, uint32_t events)
         char b;
         ssize_t n = recv(c->fd, &b, 1, MSG_PEEK);
         if (n == 0) conn_on_fin(c);
-        else if (n < 0 && errno != EAGAIN) emu_conn_abort(c, ERROR_NETNAME_DELETED, ERROR_CONNECTION_INVALID, 0);
+        else if (n < 0 && errno != EAGAIN) conn_peer_gone(c);
         if (c->closed) return;
     }
     if (events & EPOLLOUT) emu_conn_flush(c);
@@ -691,6 +766,13 @@ static void *loop_main(void *arg)
             }
         }
         double now = emu_now();
+        for (listener *l = g_listeners; l != NULL; l = l->next) {
+            if (l->paused_until > 0 && now >= l->paused_until) {
+                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
+                epoll_ctl(g_epoll, EPOLL_CTL_MOD, l->fd, &ev);
+                l->paused_until = 0;
+            }
+        }
         if (now - last_scan >= 0.25) {
             scan_timers(now);
             last_scan = now;
@@ -703,7 +785,7 @@ static void *loop_main(void *arg)
         }
         for (listener **pp = &g_grave_listeners; *pp;) {
             listener *l = *pp;
-            if (l->close_gen < g_gen) { *pp = l->grave_next; free(l); }
+            if (l->close_gen < g_gen && l->conns == 0) { *pp = l->grave_next; free(l); }
             else pp = &l->grave_next;
         }
         pthread_mutex_unlock(&g_emu_lock);

@@ -53,8 +53,7 @@ static int eq_token(const char *s, size_t len, const char *lit)
     return strlen(lit) == len && strncasecmp(s, lit, len) == 0;
 }
 
-/* Does the comma-separated list value contain token lit? */
-static int list_has(const char *v, size_t len, const char *lit)
+int emu_list_has(const char *v, size_t len, const char *lit)
 {
     size_t i = 0;
     while (i < len) {
@@ -75,6 +74,39 @@ static const char *find_crlf(const char *p, const char *end)
         if (p[0] == '\n' || (p[0] == '\r' && p[1] != '\n')) return NULL; /* bare LF/CR: malformed */
     }
     return end; /* not found yet */
+}
+
+/* F-196: Host must be host[:port]: a reg-name or a bracketed IP literal, a port of 1..5 digits up to
+ * 65535. Spaces, userinfo ('@'), an unbalanced '[' or a port out of range are HTTP.sys's own 400. */
+static int valid_host(const char *s, size_t len)
+{
+    if (len == 0) return 1; /* an empty Host is allowed; the local address is used (F-35) */
+    size_t i = 0;
+    if (s[0] == '[') {
+        for (i = 1; i < len && s[i] != ']'; i++)
+            if (!((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f') || s[i] == ':' ||
+                  s[i] == '.'))
+                return 0;
+        if (i == len || i == 1) return 0;
+        i++;
+    } else {
+        for (; i < len && s[i] != ':'; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || strchr("-._~!$&'()*+,;=%", c)))
+                return 0;
+        }
+        if (i == 0) return 0;
+    }
+    if (i == len) return 1;
+    if (s[i] != ':') return 0;
+    size_t digits = len - i - 1;
+    if (digits == 0 || digits > 5) return 0;
+    long port = 0;
+    for (size_t k = i + 1; k < len; k++) {
+        if (s[k] < '0' || s[k] > '9') return 0;
+        port = port * 10 + (s[k] - '0');
+    }
+    return port <= 65535;
 }
 
 int emu_parse_head(const char *buf, size_t len, emu_head *h)
@@ -145,8 +177,8 @@ int emu_parse_head(const char *buf, size_t len, emu_head *h)
         const char *ve = eol;
         while (v < ve && (*v == ' ' || *v == '\t')) v++;
         while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-        for (const char *q = v; q < ve; q++)
-            if ((unsigned char)*q < 0x20 && *q != '\t') return 400;
+        for (const char *q = v; q < ve; q++) /* control bytes and DEL are malformed; 0x80.. pass (F-180) */
+            if (((unsigned char)*q < 0x20 && *q != '\t') || (unsigned char)*q == 0x7f) return 400;
         if (h->nhdr == EMU_MAX_HEADERS) return 400;
         emu_hdr *hd = &h->hdr[h->nhdr++];
         hd->name = p;
@@ -188,8 +220,8 @@ int emu_parse_head(const char *buf, size_t len, emu_head *h)
             if (eq_token(hd->value, hd->value_len, "100-continue")) h->expect_continue = 1;
             break;
         case HttpHeaderConnection:
-            if (list_has(hd->value, hd->value_len, "close")) h->conn_close = 1;
-            if (list_has(hd->value, hd->value_len, "keep-alive")) h->conn_keep_alive = 1;
+            if (emu_list_has(hd->value, hd->value_len, "close")) h->conn_close = 1;
+            if (emu_list_has(hd->value, hd->value_len, "keep-alive")) h->conn_keep_alive = 1;
             break;
         default:
             break;
@@ -198,6 +230,7 @@ int emu_parse_head(const char *buf, size_t len, emu_head *h)
     if (h->chunked && h->content_length >= 0) return 400;
     if (h->minor >= 1 && host_count != 1) return 400;
     if (host_count > 1) return 400;
+    if (h->host != NULL && !valid_host(h->host, h->host_len)) return 400; /* F-196 */
 
     /* UrlSegmentMaxLength (F-69): no path segment longer than 260 characters. */
     size_t seg = 0;
@@ -208,7 +241,7 @@ int emu_parse_head(const char *buf, size_t len, emu_head *h)
     return EMU_PARSE_OK;
 }
 
-enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF, CH_DONE };
+enum { CH_SIZE, CH_SIZE_WS, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF, CH_DONE };
 
 static int hexval(char c)
 {
@@ -234,8 +267,11 @@ int emu_chunked_decode(emu_chunked *d, const char *in, size_t in_len, size_t *co
                 i++;
             } else if (d->line_len == 0) {
                 return EMU_CHUNK_ERROR;
-            } else if (c == ';' || c == ' ' || c == '\t') {
+            } else if (c == ';') {
                 d->state = CH_EXT;
+                i++;
+            } else if (c == ' ' || c == '\t') {
+                d->state = CH_SIZE_WS; /* whitespace may only come before a ';' extension */
                 i++;
             } else if (c == '\r') {
                 d->state = CH_SIZE_LF;
@@ -245,6 +281,11 @@ int emu_chunked_decode(emu_chunked *d, const char *in, size_t in_len, size_t *co
             }
             break;
         }
+        case CH_SIZE_WS:
+            if (c == ';') d->state = CH_EXT;
+            else if ((c != ' ' && c != '\t') || ++d->line_len > 4096) return EMU_CHUNK_ERROR; /* "5 junk" */
+            i++;
+            break;
         case CH_EXT:
             if (c == '\r') d->state = CH_SIZE_LF;
             else if (c == '\n' || ++d->line_len > 4096) return EMU_CHUNK_ERROR;

@@ -47,6 +47,9 @@ enum { EMU_PARSE_OK = 0, EMU_PARSE_INCOMPLETE = 1 };
  * HTTP.sys answers by itself (400, 501, 505) when the head is malformed or over a limit. */
 int emu_parse_head(const char *buf, size_t len, emu_head *h);
 
+/* Does the comma-separated list value contain token lit (case-insensitive)? */
+int emu_list_has(const char *v, size_t len, const char *lit);
+
 /* Request known-header index of a header name, or -1 (F-4). */
 int emu_known_request_header(const char *name, size_t len);
 /* Canonical name of a response known header (0..29), or NULL. */

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A bump allocator over the caller's buffer; with base == NULL it only measures. */
 typedef struct writer {
@@ -64,15 +65,30 @@ static void put_sockaddr(char *dst, const struct sockaddr_storage *ss)
     }
 }
 
+/* Are headers i and k both unknown and of the same name (case-insensitive)? */
+static int same_unknown(const emu_head *h, size_t i, size_t k)
+{
+    return h->hdr[i].known < 0 && h->hdr[k].known < 0 && h->hdr[i].name_len == h->hdr[k].name_len &&
+           strncasecmp(h->hdr[i].name, h->hdr[k].name, h->hdr[i].name_len) == 0;
+}
+
+static int first_of_name(const emu_head *h, size_t i)
+{
+    for (size_t k = 0; k < i; k++)
+        if (same_unknown(h, k, i)) return 0;
+    return 1;
+}
+
 /* Lays the request out (measuring when w->base is NULL). Returns the size without body. */
 static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
 {
     const emu_head *h = &r->h;
     w_alloc(w, sizeof(HTTP_REQUEST), 8);
 
+    /* F-181: repeated unknown names are folded into one entry, so count the first of each name. */
     size_t nunknown = 0;
     for (size_t i = 0; i < h->nhdr; i++)
-        if (h->hdr[i].known < 0) nunknown++;
+        if (h->hdr[i].known < 0 && first_of_name(h, i)) nunknown++;
     size_t unk_at = nunknown ? w_alloc(w, nunknown * sizeof(HTTP_UNKNOWN_HEADER), 8) : 0;
     size_t remote_at = w_alloc(w, 32, 8);
     size_t local_at = w_alloc(w, 32, 8);
@@ -99,7 +115,7 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
     const char *raw = w_str(w, h->target, h->target_len);
     const char *verb = h->verb == HttpVerbUnknown ? w_str(w, h->method, h->method_len) : NULL;
 
-    /* Known headers; a repeated known header is delivered once, values joined with ", ". */
+    /* F-181: a repeated known header is delivered once, values joined with ", " in arrival order. */
     const char *known[HttpHeaderRequestMaximum] = {0};
     size_t known_len[HttpHeaderRequestMaximum] = {0};
     for (int id = 0; id < HttpHeaderRequestMaximum; id++) {
@@ -122,17 +138,31 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
         known[id] = (const char *)w_ptr(w, at);
         known_len[id] = total;
     }
+    /* F-181: unknown names too: one entry per name (the first spelling), values joined with ", " in
+     * arrival order. */
     size_t u_i = 0;
     for (size_t i = 0; i < h->nhdr; i++) {
-        if (h->hdr[i].known >= 0) continue;
+        if (h->hdr[i].known >= 0 || !first_of_name(h, i)) continue;
         const char *n = w_str(w, h->hdr[i].name, h->hdr[i].name_len);
-        const char *v = w_str(w, h->hdr[i].value, h->hdr[i].value_len);
+        size_t total = 0, count = 0;
+        for (size_t k = i; k < h->nhdr; k++)
+            if (same_unknown(h, i, k)) { total += h->hdr[k].value_len + (count ? 2 : 0); count++; }
+        size_t at = w_alloc(w, total + 1, 1);
         if (w->base && w_fits(w)) {
+            char *d = w->base + at;
+            size_t o = 0;
+            for (size_t k = i, j = 0; k < h->nhdr; k++) {
+                if (!same_unknown(h, i, k)) continue;
+                if (j++) { d[o++] = ','; d[o++] = ' '; }
+                memcpy(d + o, h->hdr[k].value, h->hdr[k].value_len);
+                o += h->hdr[k].value_len;
+            }
+            d[o] = 0;
             HTTP_UNKNOWN_HEADER *uh = (HTTP_UNKNOWN_HEADER *)(w->base + unk_at) + u_i;
             uh->NameLength = (USHORT)h->hdr[i].name_len;
-            uh->RawValueLength = (USHORT)h->hdr[i].value_len;
+            uh->RawValueLength = (USHORT)total;
             uh->pName = n;
-            uh->pRawValue = v;
+            uh->pRawValue = (const char *)w_ptr(w, at);
         }
         u_i++;
     }
@@ -168,7 +198,7 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
         out->Headers.KnownHeaders[id].RawValueLength = (USHORT)known_len[id];
         out->Headers.KnownHeaders[id].pRawValue = known[id];
     }
-    out->BytesReceived = r->bytes_received;
+    out->BytesReceived = r->bytes_received + emu_body_bytes_waiting(r); /* F-42: with the body bytes already here */
     if (r->body_kind != BODY_NONE && !(r->body_complete && r->body_len == 0 && r->body_eof_seen))
         out->Flags |= HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS; /* F-42 */
 }

@@ -85,6 +85,8 @@ struct listener {
     int fd;
     int port;
     int refs;              /* registered URLs on this port */
+    int conns;             /* connections pointing here (conn.l): the struct outlives its socket until 0 */
+    double paused_until;   /* accept paused after running out of descriptors, 0 when armed */
     int closed;
     unsigned long close_gen;
     listener *next, *grave_next;
@@ -94,7 +96,7 @@ typedef struct conn {
     int obj;
     int fd;
     ULONGLONG id;
-    listener *l;
+    listener *l;           /* counted in l->conns; l->closed once its last URL is gone */
     struct sockaddr_storage local, remote;
     char *in;
     size_t in_len, in_cap;
@@ -192,6 +194,7 @@ void emu_conn_update_events(conn *c);
 void emu_conn_account(conn *c);
 void emu_conn_process(conn *c);
 void emu_conn_feed(conn *c); /* moves arrived body bytes of the current request into its body buffer */
+uint64_t emu_body_bytes_waiting(const req *r); /* wire bytes of r's body still in the input buffer (F-42) */
 void emu_conn_reject(conn *c, int status_or_reset); /* 0 = reset */
 void emu_req_finished_send(req *r);
 conn *emu_conn_find(ULONGLONG id);
@@ -212,6 +215,7 @@ void emu_req_free(req *r);
 req *emu_req_find(ULONGLONG id);
 ULONGLONG emu_next_id(void);
 void emu_req_fail_ops(req *r, ULONG read_err, ULONG send_err);
+void emu_req_remember_cut(const req *r); /* its body was cut short by the client (F-184) */
 void emu_queue_dispatch(queue *q);
 void emu_effective_timeouts(conn *c, timeouts *out);
 extern pthread_cond_t g_sync_cond;
