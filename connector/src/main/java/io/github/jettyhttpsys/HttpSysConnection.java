@@ -23,9 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP.sys connection (one {@code HTTP_CONNECTION_ID}): its addresses, its requests in progress
- * and its single disconnect wait (ARCHITECTURE §6). It lives while it has a request in progress or
- * an armed wait; a later request on the same connection id gets a new instance.
+ * One HTTP.sys connection (one {@code HTTP_CONNECTION_ID}) for as long as HTTP.sys keeps it: its
+ * addresses, attributes, request count, its requests in progress and its single disconnect wait
+ * (F-71), armed when the first request arrives. The wait's completion is how the connector learns
+ * that the connection closed, busy or idle (F-72), and it ends this object with Jetty's connection
+ * lifecycle: {@link #onOpen()} at the first request, {@link #onClose(Throwable)} when HTTP.sys
+ * closed the connection, with the connector's {@link Connection.Listener}s told of both.
  */
 class HttpSysConnection extends Attributes.Lazy implements Connection, ConnectionMetaData
 {
@@ -44,7 +47,10 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     private SimpleOp _disconnectWait;                           // guarded by _lock; owned until it completes
     private boolean _disconnected;                              // guarded by _lock
     private boolean _removed;                                   // guarded by _lock
-    private long _requests;
+    private boolean _waitFailed;                                // guarded by _lock: no wait could be armed
+    private boolean _closed;                                    // guarded by _lock: onClose ran
+    private final java.util.concurrent.atomic.AtomicLong _requests = new java.util.concurrent.atomic.AtomicLong();
+    private final List<Connection.Listener> _listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     HttpSysConnection(HttpSysConnector connector, long connectionId, InetSocketAddress local, InetSocketAddress remote, boolean secure)
     {
@@ -74,13 +80,14 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
             if (_removed)
                 return false;
             _streams.add(stream);
-            _requests++;
+            _requests.incrementAndGet();
             return true;
         }
     }
 
     /**
-     * A stream finished: the connection is retired when nothing keeps it (no stream, no wait).
+     * A stream finished. The connection stays while HTTP.sys keeps it; it is retired only when it is
+     * gone (or has no wait that would tell) and has nothing in progress.
      */
     void removeStream(HttpSysStream stream)
     {
@@ -88,17 +95,16 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         try (AutoLock ignored = _lock.lock())
         {
             _streams.remove(stream);
-            retire = _streams.isEmpty() && _disconnectWait == null && !_removed;
+            retire = _streams.isEmpty() && (_disconnected || _waitFailed) && !_removed;
             if (retire)
                 _removed = true;
         }
         if (retire)
-            _connector.retire(this);
+            _connector.retire(this, null);
     }
 
     /**
-     * Arms the one disconnect wait of this connection (F-71), if not armed already. Called when a
-     * request outlives its dispatch, or at every request with the eager option.
+     * Arms the one disconnect wait of this connection (F-71). Called once, at its first request.
      */
     void armDisconnectWait()
     {
@@ -113,31 +119,65 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         op.onCompletion((error, bytes) -> onDisconnect(op, error));
         if (LOG.isDebugEnabled())
             LOG.debug("arming disconnect wait {}", this);
-        int rc = _connector.getRequestQueue().waitForDisconnect(_connectionId, op);
-        if (rc != Layout.NO_ERROR && rc != Layout.ERROR_IO_PENDING && LOG.isDebugEnabled())
-            LOG.debug("HttpWaitForDisconnectEx {}: {}", this, Layout.describeError(rc));
+        io.github.jettyhttpsys.engine.RequestQueue queue = _connector.getRequestQueue();
+        if (queue == null)
+            op.free(); // stopped meanwhile
+        else
+            queue.waitForDisconnect(_connectionId, op);
     }
 
     /**
-     * The wait completed: the client connection is gone (or the queue closed). Signal only: the
-     * requests still in progress fail and their own pending I/O is cancelled (§6, F-83).
+     * The wait completed: the client connection is gone, HTTP.sys closed it, or the queue closed.
+     * Signal only: the requests still in progress fail and their own pending I/O is cancelled (§6, F-83).
+     * A wait that could not be armed at all (a failure other than the connection being gone) leaves
+     * the connection to end with its last request, so it is never leaked.
      */
     private void onDisconnect(SimpleOp op, int error)
     {
         List<HttpSysStream> streams;
+        boolean retire;
+        boolean gone = error == Layout.NO_ERROR || error == Layout.ERROR_OPERATION_ABORTED || error == Layout.ERROR_CONNECTION_INVALID ||
+            error == Layout.ERROR_NETNAME_DELETED || error == Layout.ERROR_INVALID_PARAMETER || error == Layout.ERROR_INVALID_HANDLE;
         try (AutoLock ignored = _lock.lock())
         {
-            _disconnected = true;
             _disconnectWait = null;
-            _removed = true;
-            streams = new ArrayList<>(_streams);
+            if (gone)
+                _disconnected = true;
+            else
+                _waitFailed = true;
+            streams = gone ? new ArrayList<>(_streams) : List.of();
+            retire = _streams.isEmpty() && !_removed;
+            if (retire)
+                _removed = true;
         }
         op.free();
         if (LOG.isDebugEnabled())
-            LOG.debug("disconnected {} ({}), {} requests in progress", this, Layout.describeError(error), streams.size());
-        _connector.retire(this);
+            LOG.debug("disconnect wait of {} completed ({}), {} requests in progress", this, Layout.describeError(error), streams.size());
         for (HttpSysStream stream : streams)
             stream.onDisconnect(error);
+        if (retire)
+            _connector.retire(this, null);
+    }
+
+    /** Jetty's connection lifecycle, once: told by the connector when it tracks this connection. */
+    void opened()
+    {
+        for (Connection.Listener l : _connector.getBeans(Connection.Listener.class))
+            addEventListener(l);
+        onOpen();
+    }
+
+    /** Jetty's connection lifecycle, once: told by the connector when it stops tracking this connection. */
+    void closed(Throwable cause)
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (_closed)
+                return;
+            _closed = true;
+        }
+        _endPoint.close(cause);
+        onClose(cause);
     }
 
     List<HttpSysStream> streams()
@@ -166,21 +206,46 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     @Override
     public void addEventListener(EventListener listener)
     {
+        if (listener instanceof Connection.Listener l)
+            _listeners.add(l);
     }
 
     @Override
     public void removeEventListener(EventListener listener)
     {
+        _listeners.remove(listener);
     }
 
     @Override
     public void onOpen()
     {
+        for (Connection.Listener l : _listeners)
+        {
+            try
+            {
+                l.onOpened(this);
+            }
+            catch (Throwable x)
+            {
+                LOG.info("Failure while notifying listener {}", l, x);
+            }
+        }
     }
 
     @Override
     public void onClose(Throwable cause)
     {
+        for (Connection.Listener l : _listeners)
+        {
+            try
+            {
+                l.onClosed(this);
+            }
+            catch (Throwable x)
+            {
+                LOG.info("Failure while notifying listener {}", l, x);
+            }
+        }
     }
 
     @Override
@@ -210,13 +275,13 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     @Override
     public long getMessagesIn()
     {
-        return _requests;
+        return _requests.get();
     }
 
     @Override
     public long getMessagesOut()
     {
-        return _requests;
+        return _requests.get();
     }
 
     @Override
@@ -306,7 +371,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     {
         // Unlocked on purpose: toString() is called from debug logging, also under the lock.
         return "HttpSysConnection@" + Integer.toHexString(hashCode()) + "{id=" + Long.toHexString(_connectionId) +
-            ",remote=" + _remote + ",requests=" + _requests + ",wait=" + (_disconnectWait != null) +
+            ",remote=" + _remote + ",requests=" + _requests.get() + ",wait=" + (_disconnectWait != null) +
             ",disconnected=" + _disconnected + "}";
     }
 }

@@ -55,7 +55,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private boolean _eagerDisconnectWait;
     private long _maxRequestBodySize = -1;
     private volatile RequestQueue _queue;
-    private volatile boolean _receiving;
+    private volatile boolean _shuttingDown;
     private volatile CompletableFuture<Void> _drained;
     private Scheduler.Task _idleCheck;
 
@@ -276,7 +276,15 @@ public class HttpSysConnector extends AbstractNetworkConnector
         return _config.minSendRateBytesPerSecond;
     }
 
-    /** @param eager arm the disconnect wait at the first request of every connection, not lazily */
+    /**
+     * Every connection has its disconnect wait from its first request (F-71). This setting decides
+     * when Jetty hears of a disconnect seen while a request is still in its first dispatch: at once
+     * ({@code true}: failure listeners run during long synchronous work), or when the dispatch returns
+     * ({@code false}, default: a servlet that calls {@code startAsync()} after the client left still
+     * gets {@code AsyncListener.onError}). Blocked reads and writes fail at once either way.
+     *
+     * @param eager deliver a disconnect to Jetty at once, also during the dispatch
+     */
     public void setEagerDisconnectWait(boolean eager)
     {
         _eagerDisconnectWait = eager;
@@ -324,6 +332,11 @@ public class HttpSysConnector extends AbstractNetworkConnector
     protected void doStart() throws Exception
     {
         super.doStart();
+        // Receives begin only now: the executor that runs requests is started (Server.start() opens
+        // network connectors before it starts its thread pool).
+        RequestQueue queue = _queue;
+        if (queue != null)
+            queue.startReceiving((task, ms) -> getScheduler().schedule(task, ms, TimeUnit.MILLISECONDS));
         _idleCheck = getScheduler().schedule(this::checkIdle, 1, TimeUnit.SECONDS);
         LOG.info("Started {} on {}", this, nativeImplementation());
     }
@@ -335,7 +348,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
             return;
         RequestQueue queue = new RequestQueue(_config, this::onRequest, getExecutor());
         _drained = new CompletableFuture<>();
-        _receiving = true;
+        _shuttingDown = false;
         _queue = queue;
         try
         {
@@ -344,7 +357,6 @@ public class HttpSysConnector extends AbstractNetworkConnector
         catch (RuntimeException x)
         {
             _queue = null;
-            _receiving = false;
             throw new IOException("Cannot open the HTTP.sys request queue for " + _config.urlPrefixes + ": " + x.getMessage(), x);
         }
     }
@@ -352,29 +364,44 @@ public class HttpSysConnector extends AbstractNetworkConnector
     @Override
     public boolean isOpen()
     {
-        return _queue != null && _receiving;
+        return _queue != null && !_shuttingDown;
     }
 
     /**
-     * Stops taking requests; those in progress go on (graceful shutdown, §5.3).
+     * Stops taking requests: the queue is detached from its URL group, so HTTP.sys answers new
+     * requests with 503 itself (F-85, F-93), and any request already queued is answered with 503 by
+     * the connector; those in progress go on (graceful shutdown).
      */
     @Override
     public void close()
     {
-        _receiving = false;
+        if (_shuttingDown)
+            return;
+        _shuttingDown = true;
         RequestQueue q = _queue;
         if (q != null)
-            q.stopReceiving();
+        {
+            int rc = q.unbind();
+            if (rc != Layout.NO_ERROR)
+                LOG.warn("Detaching the request queue from its URL group failed: {}", Layout.describeError(rc));
+        }
+        checkDrained();
     }
 
     @Override
     public CompletableFuture<Void> shutdown()
     {
+        super.shutdown(); // for isShutdown(); its future waits for idle connections, which HTTP.sys keeps
         close();
         CompletableFuture<Void> drained = _drained;
-        if (drained != null && _active.get() == 0)
+        return drained == null ? CompletableFuture.completedFuture(null) : drained;
+    }
+
+    private void checkDrained()
+    {
+        CompletableFuture<Void> drained = _drained;
+        if (_shuttingDown && drained != null && _active.get() == 0)
             drained.complete(null);
-        return drained == null ? CompletableFuture.completedFuture(null) : CompletableFuture.allOf(super.shutdown(), drained);
     }
 
     @Override
@@ -383,14 +410,17 @@ public class HttpSysConnector extends AbstractNetworkConnector
         close();
         if (_idleCheck != null)
             _idleCheck.cancel();
+        RequestQueue q = _queue;
+        if (q != null)
+            q.stopReceiving();
         // Whatever is still in progress is cancelled: its client sees a reset.
         for (HttpSysStream s : activeStreams())
             s.abort(new org.eclipse.jetty.io.EofException("Connector stopped"));
-        RequestQueue q = _queue;
         _queue = null;
         if (q != null)
-            q.close();
-        _connections.clear();
+            q.close(); // the disconnect waits complete (F-84): their connections close
+        for (HttpSysConnection c : new ArrayList<>(_connections.values()))
+            retire(c, null);
         super.doStop();
     }
 
@@ -423,12 +453,30 @@ public class HttpSysConnector extends AbstractNetworkConnector
             reject(view.requestId(), status);
             return;
         }
+        if (_shuttingDown)
+        {
+            // Queued before the URL group was detached: answered at once, not reset at stop.
+            reject(view.requestId(), HttpStatus.SERVICE_UNAVAILABLE_503);
+            return;
+        }
         HttpSysStream stream;
         HttpChannel channel;
         while (true)
         {
-            connection = _connections.computeIfAbsent(connectionId,
-                id -> new HttpSysConnection(this, id, view.localAddress(), view.remoteAddress(), view.isSecure()));
+            connection = _connections.get(connectionId);
+            if (connection == null)
+            {
+                HttpSysConnection created = new HttpSysConnection(this, connectionId, view.localAddress(), view.remoteAddress(), view.isSecure());
+                connection = _connections.putIfAbsent(connectionId, created);
+                if (connection == null)
+                {
+                    connection = created;
+                    onEndPointOpened(created.getEndPoint());
+                    created.opened();
+                    // One wait per connection for its whole life (F-71): how an idle close is learnt.
+                    created.armDisconnectWait();
+                }
+            }
             stream = new HttpSysStream(connection, view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody,
                 request.getContentLength(), wantsClose);
             // The stream has its channel before anything (disconnect, idle sweep, stop) can find it.
@@ -442,17 +490,18 @@ public class HttpSysConnector extends AbstractNetworkConnector
         _active.incrementAndGet();
         if (LOG.isDebugEnabled())
             LOG.debug("request {} {} on {}", request.getMethod(), request.getHttpURI(), stream);
-        if (_eagerDisconnectWait)
-            connection.armDisconnectWait();
         Runnable task = channel.onRequest(request);
         HttpSysStream s = stream;
-        HttpSysConnection c = connection;
         getExecutor().execute(() ->
         {
-            task.run();
-            // Lazy arming (§6): a request that outlives its dispatch gets the connection's wait.
-            if (!s.isCompleted())
-                c.armDisconnectWait();
+            try
+            {
+                task.run();
+            }
+            finally
+            {
+                s.dispatched();
+            }
         });
     }
 
@@ -481,13 +530,11 @@ public class HttpSysConnector extends AbstractNetworkConnector
 
     void streamCompleted(HttpSysStream stream)
     {
-        int active = _active.decrementAndGet();
-        CompletableFuture<Void> drained = _drained;
-        if (!_receiving && drained != null && active == 0)
-            drained.complete(null);
+        if (_active.decrementAndGet() == 0)
+            checkDrained();
     }
 
-    /** The requests in progress on tracked connections (a connection that reported its disconnect is no longer tracked). */
+    /** The requests in progress: every connection with one is tracked until its last request completes. */
     private List<HttpSysStream> activeStreams()
     {
         List<HttpSysStream> all = new ArrayList<>();
@@ -496,9 +543,12 @@ public class HttpSysConnector extends AbstractNetworkConnector
         return all;
     }
 
-    void retire(HttpSysConnection connection)
+    /** The connection is gone and has nothing in progress: Jetty's connection lifecycle ends for it. */
+    void retire(HttpSysConnection connection, Throwable cause)
     {
         _connections.remove(connection.getConnectionId(), connection);
+        onEndPointClosed(connection.getEndPoint());
+        connection.closed(cause);
     }
 
     private void checkIdle()

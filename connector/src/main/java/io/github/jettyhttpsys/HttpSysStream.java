@@ -73,6 +73,11 @@ class HttpSysStream implements HttpStream
     private Supplier<HttpFields> _trailers; // of a chunked response, for its last chunk
     private boolean _finalIssued;          // F-64: the id is dead once the final send is issued
     private SendOp _sending;               // the send in flight
+    private long _sendingIssue;            // its issue number: a cancel names exactly this issue
+    private long _bodyIssue;               // issue number of the body read in flight
+    private Callback _cancelledWrite;      // failed by cancelSend: completed once the send in flight has
+    private boolean _dispatched;           // the first dispatch (the handler call) returned
+    private boolean _deferredDisconnect;   // a disconnect seen during the first dispatch, for its end
     private boolean _completed;            // Jetty called succeeded() or failed()
     private long _idleTimeout;
     private volatile long _lastActivity = System.nanoTime();
@@ -207,6 +212,7 @@ class HttpSysStream implements HttpStream
                 created.onCompletion((error, bytes) -> onRead(created, error, bytes));
             }
             op = _bodyOp;
+            _bodyIssue = op.issueCount() + 1;
         }
         if (LOG.isDebugEnabled())
             LOG.debug("read {}", this);
@@ -370,6 +376,7 @@ class HttpSysStream implements HttpStream
                     op = first ? SendOp.response(response.getStatus(), reason(response), headers, data, done::completed)
                                : SendOp.body(data, done::completed);
                     _sending = op;
+                    _sendingIssue = op.issueCount() + 1;
                     if (last)
                         _finalIssued = true;
                 }
@@ -475,9 +482,22 @@ class HttpSysStream implements HttpStream
     private void onSent(Callback callback, int error, boolean last)
     {
         _lastActivity = System.nanoTime();
+        Callback cancelled;
+        Throwable cause;
         try (AutoLock ignored = _lock.lock())
         {
             _sending = null;
+            cancelled = _cancelledWrite;
+            _cancelledWrite = null;
+            cause = _failure;
+        }
+        if (cancelled != null)
+        {
+            // cancelSend(): the application's write ends only now that HTTP.sys is done with the send.
+            Throwable x = cause != null ? cause : newEofException("sending the response", error);
+            complete(callback, x);
+            complete(cancelled, x);
+            return;
         }
         if (error == Layout.NO_ERROR)
         {
@@ -508,8 +528,19 @@ class HttpSysStream implements HttpStream
     {
         return () ->
         {
+            boolean inFlight;
+            try (AutoLock ignored = _lock.lock())
+            {
+                if (_failure == null)
+                    _failure = cause;
+                inFlight = _sending != null;
+                if (inFlight)
+                    _cancelledWrite = appCallback;
+            }
             abortNative();
-            appCallback.failed(cause);
+            // With a send in flight the write fails when that send completes or is cancelled (onSent).
+            if (!inFlight)
+                appCallback.failed(cause);
         };
     }
 
@@ -563,6 +594,7 @@ class HttpSysStream implements HttpStream
     private void release()
     {
         SimpleOp body;
+        long bodyIssue;
         Content.Chunk chunk;
         try (AutoLock ignored = _lock.lock())
         {
@@ -570,6 +602,7 @@ class HttpSysStream implements HttpStream
                 return;
             _completed = true;
             body = _bodyOp;
+            bodyIssue = _bodyIssue;
             _bodyOp = null;
             chunk = _chunk;
             _chunk = null;
@@ -578,7 +611,7 @@ class HttpSysStream implements HttpStream
             chunk.release();
         if (body != null)
         {
-            _queue.cancelIo(body);
+            _queue.cancelIo(body, bodyIssue);
             body.free(); // now, or when its cancelled read completes
         }
         _connector.streamCompleted(this);
@@ -592,32 +625,68 @@ class HttpSysStream implements HttpStream
     void abortNative()
     {
         SendOp sending;
+        long sendingIssue;
         SimpleOp body;
+        long bodyIssue;
         try (AutoLock ignored = _lock.lock())
         {
             sending = _sending;
+            sendingIssue = _sendingIssue;
             body = _bodyOp;
+            bodyIssue = _bodyIssue;
         }
         int rc = _queue.cancelRequest(_requestId);
         if (LOG.isDebugEnabled())
             LOG.debug("HttpCancelHttpRequest {}: {}", this, Layout.describeError(rc));
         if (rc != Layout.NO_ERROR)
         {
+            // Not cancelled in HTTP.sys (already gone, final send issued, or the call failed): end this
+            // request's own operations, so nothing of it stays inside HTTP.sys.
             if (sending != null)
-                _queue.cancelIo(sending);
+                _queue.cancelIo(sending, sendingIssue);
             if (body != null)
-                _queue.cancelIo(body);
+                _queue.cancelIo(body, bodyIssue);
+        }
+    }
+
+    /**
+     * The first dispatch returned: a disconnect seen during it now reaches Jetty, so a request that
+     * went async after the client left still gets its failure (AsyncListener.onError).
+     */
+    void dispatched()
+    {
+        boolean deliver;
+        try (AutoLock ignored = _lock.lock())
+        {
+            _dispatched = true;
+            deliver = _deferredDisconnect && !_completed;
+            _deferredDisconnect = false;
+        }
+        if (deliver)
+            ThreadPool.executeImmediately(_connector.getExecutor(), _channel.onRemoteFailure(disconnectFailure()));
+    }
+
+    private EofException disconnectFailure()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            return _failure instanceof EofException eof ? eof : new EofException("HTTP.sys: client disconnected");
         }
     }
 
     /**
      * The client connection is gone (F-72): fail the request as a remote failure, unless it is complete.
+     * Pending I/O fails at once; Jetty is told at once, or at the end of the first dispatch (see
+     * {@link HttpSysConnector#setEagerDisconnectWait(boolean)}).
      */
     void onDisconnect(int error)
     {
         EofException eof = new EofException("HTTP.sys: client disconnected");
         SendOp sending;
+        long sendingIssue;
         SimpleOp body;
+        long bodyIssue;
+        boolean defer;
         try (AutoLock ignored = _lock.lock())
         {
             if (_completed)
@@ -625,14 +694,21 @@ class HttpSysStream implements HttpStream
             if (_failure == null)
                 _failure = eof;
             sending = _finalIssued ? null : _sending; // F-83: never cancel a final send in flight
+            sendingIssue = _sendingIssue;
             body = _readPending ? _bodyOp : null;
+            bodyIssue = _bodyIssue;
+            defer = !_dispatched && !_connector.isEagerDisconnectWait();
+            if (defer)
+                _deferredDisconnect = true;
         }
         if (LOG.isDebugEnabled())
-            LOG.debug("client disconnected {}", this);
+            LOG.debug("client disconnected {}{}", this, defer ? " (told at the end of the dispatch)" : "");
         if (body != null)
-            _queue.cancelIo(body);
+            _queue.cancelIo(body, bodyIssue);
         if (sending != null)
-            _queue.cancelIo(sending);
+            _queue.cancelIo(sending, sendingIssue);
+        if (defer)
+            return;
         Runnable task = _channel.onRemoteFailure(eof);
         ThreadPool.executeImmediately(_connector.getExecutor(), task);
     }

@@ -76,7 +76,20 @@ public final class CompletionPort
      */
     public int issue(NativeOp op, NativeCall call)
     {
-        op.markPending();
+        return issue(null, op, call);
+    }
+
+    /**
+     * As {@link #issue(NativeOp, NativeCall)}, on a handle that a cancel of this issue must name.
+     *
+     * @param handle the handle the call is made on (for a cancel that arrived during the call)
+     * @param op the operation
+     * @param call the native call, given the op
+     * @return the call's result
+     */
+    public int issue(Pointer handle, NativeOp op, NativeCall call)
+    {
+        long which = op.markPending();
         _pending.put(op.address(), op);
         int rc;
         try
@@ -89,6 +102,7 @@ public final class CompletionPort
             op.markDone();
             throw x;
         }
+        op.callReturned(handle, rc, which);
         if (rc == Layout.NO_ERROR)
         {
             // F-89: skip mode, completed inline: no packet will come. The byte count is in the OVERLAPPED.
@@ -141,6 +155,8 @@ public final class CompletionPort
     {
         try (Memory entries = new Memory((long)BATCH * Layout.OVERLAPPED_ENTRY_SIZE); Memory removed = new Memory(4))
         {
+            int failures = 0;
+            int lastError = 0;
             while (true)
             {
                 int ok = Kernel32.GetQueuedCompletionStatusEx(_handle, entries, BATCH, removed, 1000, 0);
@@ -151,11 +167,19 @@ public final class CompletionPort
                         return;
                     if (error == Layout.WAIT_TIMEOUT)
                         continue;
-                    LOG.warn("GetQueuedCompletionStatusEx failed: {}", Layout.describeError(error));
-                    if (error == Layout.ERROR_INVALID_HANDLE || error == Layout.ERROR_ABANDONED_WAIT_0)
-                        return;
+                    // Only close() ends a completion thread: any other failure is retried with back-off,
+                    // logged once per run of failures, so completions are never left undrained.
+                    failures++;
+                    if (failures == 1 || error != lastError)
+                        LOG.warn("GetQueuedCompletionStatusEx failed: {}; retrying", Layout.describeError(error));
+                    lastError = error;
+                    pause(Math.min(1000L, 1L << Math.min(failures, 10)));
                     continue;
                 }
+                if (failures > 0)
+                    LOG.info("GetQueuedCompletionStatusEx works again after {} failures", failures);
+                failures = 0;
+                lastError = 0;
                 int n = removed.getInt(0);
                 for (int i = 0; i < n; i++)
                 {
@@ -173,7 +197,9 @@ public final class CompletionPort
                         LOG.warn("Completion for an unknown OVERLAPPED 0x{}", Long.toHexString(ov));
                         continue;
                     }
-                    int status = (int)entries.getLong(at + Layout.OVERLAPPED_ENTRY_INTERNAL);
+                    // The status is the op's own OVERLAPPED.Internal, written before the packet was
+                    // queued (OVERLAPPED_ENTRY.Internal is reserved); the byte count is the entry's.
+                    int status = (int)op.view().getLong(Layout.OVERLAPPED_INTERNAL);
                     int bytes = entries.getInt(at + Layout.OVERLAPPED_ENTRY_BYTES);
                     try
                     {
@@ -188,12 +214,26 @@ public final class CompletionPort
         }
     }
 
+    private static void pause(long ms)
+    {
+        try
+        {
+            Thread.sleep(ms);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
-     * Stops the threads and closes the port. Operations must have completed first.
+     * Stops the threads and closes the port. Operations still pending are abandoned, never freed.
      */
     public void close()
     {
         _closing = true;
+        for (NativeOp op : _pending.values())
+            NativeOp.abandon(op);
         for (int i = 0; i < _threads.size(); i++)
             Kernel32.PostQueuedCompletionStatus(_handle, 0, 0, null);
         for (Thread t : _threads)

@@ -46,6 +46,8 @@ public final class RequestQueue
     private boolean _initialized;
     private CompletionPort _port;     // owned
     private volatile boolean _receiving;
+    private volatile Delayer _delayer;
+    private final java.util.concurrent.atomic.AtomicInteger _receiveFailures = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param config what to open
@@ -70,7 +72,8 @@ public final class RequestQueue
     }
 
     /**
-     * Opens everything in order and starts receiving; on failure closes what was opened.
+     * Opens everything in order (so a refused prefix fails at once), without receiving yet; on
+     * failure closes what was opened.
      *
      * @param name a name for threads
      */
@@ -132,13 +135,6 @@ public final class RequestQueue
             }
             _port = new CompletionPort(name, _config.completionThreads);
             _port.associate(_queue);
-            _receiving = true;
-            for (int i = 0; i < Math.max(1, _config.receiveConcurrency); i++)
-            {
-                ReceiveOp op = new ReceiveOp();
-                _receives.add(op);
-                op.receive(0);
-            }
         }
         catch (RuntimeException | Error x)
         {
@@ -188,16 +184,69 @@ public final class RequestQueue
     }
 
     /**
-     * Stops taking new requests: the outstanding receives are cancelled; requests in progress go on.
+     * Starts the configured number of receives. Called once the executor that runs requests is
+     * started, so no request arrives before it can be served.
+     *
+     * @param delayer runs a retry later (back-off after receive failures)
+     */
+    public void startReceiving(Delayer delayer)
+    {
+        List<ReceiveOp> started = new ArrayList<>();
+        synchronized (_receives)
+        {
+            if (_receiving || _queue == null)
+                return;
+            _delayer = delayer;
+            _receiving = true;
+            for (int i = 0; i < Math.max(1, _config.receiveConcurrency); i++)
+            {
+                ReceiveOp op = new ReceiveOp();
+                _receives.add(op);
+                started.add(op);
+            }
+        }
+        for (ReceiveOp op : started)
+            op.receive(0);
+    }
+
+    /**
+     * Stops taking new requests: the outstanding receives are cancelled, and a receive being issued
+     * right now is cancelled as soon as its call returns; requests in progress go on.
      */
     public void stopReceiving()
     {
-        _receiving = false;
-        for (ReceiveOp op : _receives)
+        List<ReceiveOp> receives;
+        synchronized (_receives)
         {
-            if (op.isPending())
-                io.github.jettyhttpsys.nativeapi.Kernel32.CancelIoEx(_queue, op.overlapped());
+            _receiving = false;
+            receives = new ArrayList<>(_receives);
         }
+        for (ReceiveOp op : receives)
+            op.stop();
+    }
+
+    /**
+     * Detaches the queue from its URL group (binding Present=0): HTTP.sys answers new requests for the
+     * group's prefixes with 503 itself, and requests already received go on (F-85, F-93).
+     *
+     * @return the call's result
+     */
+    public int unbind()
+    {
+        if (_group == 0)
+            return Layout.NO_ERROR;
+        try (Memory binding = new Memory(Layout.HTTP_BINDING_INFO_SIZE))
+        {
+            binding.clear();
+            return HttpApi.HttpSetUrlGroupProperty(_group, Layout.HttpServerBindingProperty, binding, Layout.HTTP_BINDING_INFO_SIZE);
+        }
+    }
+
+    /** Runs a task after a delay. */
+    @FunctionalInterface
+    public interface Delayer
+    {
+        void schedule(Runnable task, long delayMs);
     }
 
     /**
@@ -240,7 +289,7 @@ public final class RequestQueue
      */
     public int sendResponse(long requestId, int flags, SendOp op)
     {
-        return _port.issue(op, o -> HttpApi.HttpSendHttpResponse(_queue, requestId, flags, o.payload(), null, null, null, 0, o.overlapped(), null));
+        return issue(op, (q, o) -> HttpApi.HttpSendHttpResponse(q, requestId, flags, o.payload(), null, null, null, 0, o.overlapped(), null));
     }
 
     /**
@@ -251,7 +300,7 @@ public final class RequestQueue
     public int sendBody(long requestId, int flags, SendOp op)
     {
         Pointer chunks = op.chunkCount() == 0 ? null : new Pointer(op.chunksAddress());
-        return _port.issue(op, o -> HttpApi.HttpSendResponseEntityBody(_queue, requestId, flags, (short)op.chunkCount(), chunks, null, null, 0, o.overlapped(), null));
+        return issue(op, (q, o) -> HttpApi.HttpSendResponseEntityBody(q, requestId, flags, (short)op.chunkCount(), chunks, null, null, 0, o.overlapped(), null));
     }
 
     /**
@@ -261,7 +310,7 @@ public final class RequestQueue
      */
     public int readBody(long requestId, SimpleOp op)
     {
-        return _port.issue(op, o -> HttpApi.HttpReceiveRequestEntityBody(_queue, requestId, 0, o.payload(), o.payloadSize(), o.bytesOut(), o.overlapped()));
+        return issue(op, (q, o) -> HttpApi.HttpReceiveRequestEntityBody(q, requestId, 0, o.payload(), o.payloadSize(), o.bytesOut(), o.overlapped()));
     }
 
     /**
@@ -271,7 +320,30 @@ public final class RequestQueue
      */
     public int waitForDisconnect(long connectionId, SimpleOp op)
     {
-        return _port.issue(op, o -> HttpApi.HttpWaitForDisconnectEx(_queue, connectionId, 0, o.overlapped()));
+        return issue(op, (q, o) -> HttpApi.HttpWaitForDisconnectEx(q, connectionId, 0, o.overlapped()));
+    }
+
+    /** A native call on the queue handle with an op's OVERLAPPED. */
+    @FunctionalInterface
+    private interface QueueCall
+    {
+        int invoke(Pointer queue, NativeOp op);
+    }
+
+    /**
+     * Issues on the port; once the queue is closed (a handler still running after stop) the op
+     * completes at once with ERROR_INVALID_HANDLE, as the call would on a closed handle (F-84).
+     */
+    private int issue(NativeOp op, QueueCall call)
+    {
+        CompletionPort port = _port;
+        Pointer q = _queue;
+        if (port == null || q == null)
+        {
+            op.complete(Layout.ERROR_INVALID_HANDLE, 0);
+            return Layout.ERROR_INVALID_HANDLE;
+        }
+        return port.issue(q, op, o -> call.invoke(q, o));
     }
 
     /**
@@ -286,14 +358,16 @@ public final class RequestQueue
     }
 
     /**
-     * CancelIoEx on one pending operation (F-64, F-79).
+     * CancelIoEx on one issue of an operation (F-64, F-79): the decision and the call are one step
+     * under the op's monitor, so an op that completed, was freed or was issued again is never touched.
      *
-     * @return whether something was cancelled
+     * @param op the operation
+     * @param issue the issue to cancel, as {@link NativeOp#cancel(Pointer, long)}
+     * @return whether something was cancelled (or is kept for the issue)
      */
-    public boolean cancelIo(NativeOp op)
+    public boolean cancelIo(NativeOp op, long issue)
     {
-        Pointer q = _queue;
-        return q != null && op.isPending() && io.github.jettyhttpsys.nativeapi.Kernel32.CancelIoEx(q, op.overlapped()) != 0;
+        return op.cancel(_queue, issue);
     }
 
     private static void check(String what, int rc)
@@ -339,12 +413,39 @@ public final class RequestQueue
             _depth++;
             try
             {
-                _port.issue(this, op -> HttpApi.HttpReceiveHttpRequest(_queue, requestId, 0, payload(), payloadSize(), bytesOut(), overlapped()));
+                long issue = issueCount() + 1;
+                _port.issue(_queue, this, op -> HttpApi.HttpReceiveHttpRequest(_queue, requestId, 0, payload(), payloadSize(), bytesOut(), overlapped()));
+                // stopReceiving() may have looked at this op just before it was issued.
+                if (!_receiving)
+                    cancel(_queue, issue);
             }
             finally
             {
                 _depth--;
             }
+        }
+
+        void stop()
+        {
+            long issue = issueCount();
+            if (!cancel(_queue, issue))
+                cancel(_queue, issue + 1);
+        }
+
+        /** After a failure: the next receive waits, longer each time, so a fault does not spin a thread. */
+        private void retryLater(int error)
+        {
+            int run = _receiveFailures.incrementAndGet();
+            if (run == 1)
+                LOG.warn("HttpReceiveHttpRequest failed: {}; retrying with back-off until it works again", Layout.describeError(error));
+            else if (LOG.isDebugEnabled())
+                LOG.debug("HttpReceiveHttpRequest failed again ({} in a row): {}", run, Layout.describeError(error));
+            long delay = Math.min(1000L, 1L << Math.min(_failures, 10));
+            Delayer delayer = _delayer;
+            if (delayer == null)
+                _executor.execute(() -> receive(0));
+            else
+                delayer.schedule(() -> receive(0), delay);
         }
 
         @Override
@@ -355,6 +456,9 @@ public final class RequestQueue
                 case Layout.NO_ERROR ->
                 {
                     _failures = 0;
+                    int run = _receiveFailures.getAndSet(0);
+                    if (run > 0)
+                        LOG.info("HttpReceiveHttpRequest works again after {} failures", run);
                     ByteBuffer b = view().duplicate();
                     b.position(PAYLOAD);
                     try
@@ -389,13 +493,8 @@ public final class RequestQueue
                 {
                     if (!_receiving)
                         return;
-                    if (++_failures > 10)
-                    {
-                        LOG.error("HttpReceiveHttpRequest keeps failing ({}); this receive stops", Layout.describeError(error));
-                        return;
-                    }
-                    LOG.warn("HttpReceiveHttpRequest failed: {}", Layout.describeError(error));
-                    receive(0);
+                    _failures++;
+                    retryLater(error);
                 }
             }
         }
