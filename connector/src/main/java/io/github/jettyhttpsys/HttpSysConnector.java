@@ -492,7 +492,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
             LOG.debug("request {} {} on {}", request.getMethod(), request.getHttpURI(), stream);
         Runnable task = channel.onRequest(request);
         HttpSysStream s = stream;
-        getExecutor().execute(() ->
+        execute(() ->
         {
             try
             {
@@ -526,6 +526,39 @@ public class HttpSysConnector extends AbstractNetworkConnector
             op.free();
         else
             queue.sendResponse(requestId, Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT, op);
+    }
+
+    /**
+     * Runs a task on the executor; once the executor stopped (a request still ending after
+     * Server.stop()), on this thread, so no completion is ever lost to a rejection.
+     */
+    void execute(Runnable task)
+    {
+        if (task == null)
+            return;
+        try
+        {
+            getExecutor().execute(task);
+        }
+        catch (java.util.concurrent.RejectedExecutionException x)
+        {
+            task.run();
+        }
+    }
+
+    /** As {@code ThreadPool.executeImmediately}, with the same fallback as {@link #execute(Runnable)}. */
+    void executeImmediately(Runnable task)
+    {
+        if (task == null)
+            return;
+        try
+        {
+            org.eclipse.jetty.util.thread.ThreadPool.executeImmediately(getExecutor(), task);
+        }
+        catch (java.util.concurrent.RejectedExecutionException x)
+        {
+            task.run();
+        }
     }
 
     void streamCompleted(HttpSysStream stream)

@@ -194,7 +194,7 @@ class HttpSysStream implements HttpStream
             // We must dispatch, so an application thread does not become a producer.
             Runnable task = _channel.onContentAvailable();
             if (task != null)
-                _connector.getExecutor().execute(task);
+                _connector.execute(task);
         }
         if (issue)
             issueRead();
@@ -301,7 +301,7 @@ class HttpSysStream implements HttpStream
         if (Invocable.getInvocationType(task) == Invocable.InvocationType.NON_BLOCKING)
             task.run();
         else
-            _connector.getExecutor().execute(task);
+            _connector.execute(task);
     }
 
     // ---- response ----
@@ -520,7 +520,7 @@ class HttpSysStream implements HttpStream
         if (Invocable.getInvocationType(callback) == Invocable.InvocationType.NON_BLOCKING)
             task.run();
         else
-            _connector.getExecutor().execute(task);
+            _connector.execute(task);
     }
 
     @Override
@@ -663,7 +663,7 @@ class HttpSysStream implements HttpStream
             _deferredDisconnect = false;
         }
         if (deliver)
-            ThreadPool.executeImmediately(_connector.getExecutor(), _channel.onRemoteFailure(disconnectFailure()));
+            _connector.executeImmediately(_channel.onRemoteFailure(disconnectFailure()));
     }
 
     private EofException disconnectFailure()
@@ -710,7 +710,7 @@ class HttpSysStream implements HttpStream
         if (defer)
             return;
         Runnable task = _channel.onRemoteFailure(eof);
-        ThreadPool.executeImmediately(_connector.getExecutor(), task);
+        _connector.executeImmediately(task);
     }
 
     /** Stops the request: used by idle timeout without a request being handled, and by stop. */
@@ -718,7 +718,7 @@ class HttpSysStream implements HttpStream
     {
         Runnable task = _channel.onFailure(cause);
         abortNative();
-        ThreadPool.executeImmediately(_connector.getExecutor(), task);
+        _connector.executeImmediately(task);
     }
 
     /** Called periodically by the connector: fires the idle timeout when no I/O happened for long. */
@@ -741,7 +741,7 @@ class HttpSysStream implements HttpStream
             return;
         if (t.handlingRequest())
         {
-            ThreadPool.executeImmediately(_connector.getExecutor(), t.action());
+            _connector.executeImmediately(t.action());
         }
         else
         {

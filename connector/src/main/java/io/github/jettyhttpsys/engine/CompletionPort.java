@@ -173,7 +173,7 @@ public final class CompletionPort
                     if (failures == 1 || error != lastError)
                         LOG.warn("GetQueuedCompletionStatusEx failed: {}; retrying", Layout.describeError(error));
                     lastError = error;
-                    pause(Math.min(1000L, 1L << Math.min(failures, 10)));
+                    pause(Math.min(50L, 1L << Math.min(failures, 6)));
                     continue;
                 }
                 if (failures > 0)

@@ -440,7 +440,7 @@ public final class RequestQueue
                 LOG.warn("HttpReceiveHttpRequest failed: {}; retrying with back-off until it works again", Layout.describeError(error));
             else if (LOG.isDebugEnabled())
                 LOG.debug("HttpReceiveHttpRequest failed again ({} in a row): {}", run, Layout.describeError(error));
-            long delay = Math.min(1000L, 1L << Math.min(_failures, 10));
+            long delay = Math.min(100L, 1L << Math.min(_failures, 7));
             Delayer delayer = _delayer;
             if (delayer == null)
                 _executor.execute(() -> receive(0));
