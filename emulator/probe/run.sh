@@ -37,8 +37,18 @@ if [ "$WINE" = 1 ]; then
   x86_64-w64-mingw32-gcc -O1 -Wall -Wextra -Wno-unused-function -Wno-cast-function-type \
       -I "$HERE" -o "$OUT/windows-probe.exe" "$HERE/windows-probe.c" -lhttpapi -lws2_32
   export WINEDEBUG=-all WINEPREFIX=${WINEPREFIX:-$OUT/wineprefix}
-  # Wine prints CRLF line ends; the report keeps LF.
-  timeout 120 wine "$OUT/windows-probe.exe" "$PORT" 2>/dev/null | tr -d '\r' > "$HERE/report-wine.txt" || true
+  # Wine 8's http.sys stops delivering requests to the remaining queues once the process has closed
+  # one queue, so under Wine every measurement runs in a process of its own; the set-up lines come
+  # from the first run. Wine prints CRLF line ends; the report keeps LF.
+  : > "$OUT/wine.raw"
+  first=1
+  for m in $(wine "$OUT/windows-probe.exe" list 2>/dev/null | tr -d '\r'); do
+    timeout 60 wine "$OUT/windows-probe.exe" "$PORT" "$m" 2>/dev/null | tr -d '\r' > "$OUT/wine.one" || true
+    if [ $first = 1 ]; then grep -v '^P99 ' "$OUT/wine.one" >> "$OUT/wine.raw"; first=0
+    else grep -v -E '^(G191|P01|P99) ' "$OUT/wine.one" >> "$OUT/wine.raw"; fi
+  done
+  echo "P99 done within-60s=per-measurement" >> "$OUT/wine.raw"
+  mv "$OUT/wine.raw" "$HERE/report-wine.txt"
   wineserver -k 2>/dev/null || true
   echo "wine: $(grep -c . "$HERE/report-wine.txt") lines -> emulator/probe/report-wine.txt"
   diff "$HERE/report-wine.txt" "$HERE/report-emulator.txt" > "$OUT/wine-vs-emulator.diff" || true

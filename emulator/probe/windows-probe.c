@@ -12,7 +12,8 @@
  *
  * Build on Windows:  x86_64-w64-mingw32-gcc -O1 -o windows-probe.exe windows-probe.c -lhttpapi -lws2_32
  * Build on Linux:    see run.sh (gcc against the emulator's include/ and libhttpapi.so)
- * Run:               windows-probe [PORT [NAMES]]  (uses PORT and PORT+1; default 28351; on Windows
+ * Run:               windows-probe list            (the measurement names)
+ *                    windows-probe [PORT [NAMES]]  (uses PORT and PORT+1; default 28351; on Windows
  *                    as administrator or with URL ACLs for both ports; NAMES: a comma list of
  *                    measurement names from the table before main, to run only those)
  * Every wait is bounded (sockets 3 s, completions at most 5 s); the whole run takes under a minute.
@@ -143,12 +144,14 @@ typedef struct {
     psock s;
     char buf[65536];
     size_t len;
-    int end;      /* 0 still open, 1 FIN seen, 2 reset/error */
+    int end;      /* 0 still open, 1 FIN seen, 2 reset/error, 3 connect failed */
+    unsigned short port;
 } cli;
 
 static cli *cli_open_port(unsigned short port)
 {
     cli *c = calloc(1, sizeof(*c));
+    c->port = port;
     c->s = ps_connect(port, 3000);
     if (c->s == PSOCK_BAD) c->end = 3;
     return c;
@@ -165,13 +168,13 @@ static void cli_sendn(cli *c, const char *p, size_t n)
         n -= (size_t)k;
     }
 }
-/* Sends a formatted string; "@H" stands for "localhost:PORT". */
+/* Sends a formatted string; "@H" stands for "localhost:PORT" (the client's port). */
 static void cli_send(cli *c, const char *fmt, ...)
 {
     char f[8192], out[16384];
     size_t j = 0;
     for (size_t i = 0; fmt[i] && j < sizeof(f) - 64; i++) {
-        if (fmt[i] == '@' && fmt[i + 1] == 'H') { j += (size_t)snprintf(f + j, 64, "%s", hosthdr); i++; }
+        if (fmt[i] == '@' && fmt[i + 1] == 'H') { j += (size_t)snprintf(f + j, 64, "localhost:%u", c->port); i++; }
         else if (fmt[i] == '%' ) { f[j++] = '%'; f[j++] = fmt[i + 1] ? fmt[++i] : '%'; }
         else f[j++] = fmt[i];
     }
@@ -230,12 +233,6 @@ static const char *cli_take(cli *c, const char *keepdate)
 static void cli_close(cli *c) { if (c->s != PSOCK_BAD) ps_close(c->s); c->s = PSOCK_BAD; }
 static void cli_rst(cli *c) { if (c->s != PSOCK_BAD) ps_reset(c->s); c->s = PSOCK_BAD; }
 static void cli_fin(cli *c) { if (c->s != PSOCK_BAD) ps_shutdown_send(c->s); }
-static int count_of(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
-    return n;
-}
 /* Is the connection still usable: a second request on it gets an answer (the server side is
  * driven by the caller through serve_simple). Returns the status line, escaped, or a reason. */
 
@@ -245,6 +242,7 @@ typedef struct {
     HTTP_URL_GROUP_ID grp;
     HANDLE q;
     int skip;  /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS set */
+    unsigned short port;
 } srv;
 
 /* An overlapped operation; never freed while it may still complete (the probe is short-lived). */
@@ -315,6 +313,7 @@ static ULONG srv_make(srv *s, const char *url, int bind)
     WCHAR w[256];
     wide(w, url);
     memset(s, 0, sizeof(*s));
+    s->port = (unsigned short)atoi(strchr(url + 7, ':') + 1);
     ULONG rc = HttpCreateUrlGroup(sess, &s->grp, 0);
     if (rc) return rc;
     rc = HttpAddUrlToUrlGroup(s->grp, w, 0, 0);
@@ -599,7 +598,7 @@ static const char *bucket(unsigned long long ms)
 /* A client with one request delivered and answered 200 ok (keep-alive). */
 static cli *connected(srv *s, const char *path, got *g)
 {
-    cli *c = cli_open();
+    cli *c = cli_open_port(s->port);
     cli_send(c, "GET %s HTTP/1.1\r\nHost: @H\r\n\r\n", path);
     *g = recv_for(s, path, 0, 2000);
     if (g->rc == NO_ERROR) answer_ok(s, g->r->RequestId);
@@ -634,12 +633,12 @@ static void m_two_waits(void)
     rep("Q03a", "after-client-rst first=%s second=%s", a, b);
 }
 
-/* Q03b: a disconnect wait when its queue is closed; Q11: a pending receive after shutdown. */
-static void m_queue_close_shutdown(void)
+/* Q03b: a disconnect wait when its queue is closed. Q11: a pending receive after shutdown. */
+static void m_queue_close(void)
 {
     char url[128];
     srv a;
-    snprintf(url, sizeof(url), "http://localhost:%u/q03/", port1);
+    snprintf(url, sizeof(url), "http://localhost:%u/q03/", port1 + 2); /* own port: Wine stops serving a port when a second queue on it closes */
     ULONG rc = srv_make(&a, url, 1);
     if (rc) { rep("Q03b", "register=%s", ecode(rc)); return; }
     got g;
@@ -653,17 +652,22 @@ static void m_queue_close_shutdown(void)
     } else rep("Q03b", "receive=%s", ecode(g.rc));
     cli_rst(c);
     HttpCloseUrlGroup(a.grp);
-
-    snprintf(url, sizeof(url), "http://localhost:%u/q11/", port1);
-    rc = srv_make(&a, url, 1);
+}
+static void m_shutdown(void)
+{
+    char url[128];
+    srv a;
+    snprintf(url, sizeof(url), "http://localhost:%u/q11/", port1 + 3);
+    ULONG rc = srv_make(&a, url, 1);
     if (rc) { rep("Q11", "register=%s", ecode(rc)); return; }
     got r = recv_start(&a, 0, 0); /* no client: stays pending */
     ULONG src;
     PROBE_CALL(src, HttpShutdownRequestQueue(a.q));
     rep("Q11", "receive=%s shutdown=%s pending-receive=%s", r.rc == ERROR_IO_PENDING ? "pending" : ecode(r.rc),
         ecode(src), opstate(&a, r.o, r.rc, 2000));
+    if (src == PROBE_UNIMPLEMENTED) { HttpCloseRequestQueue(a.q); HttpCloseUrlGroup(a.grp); return; }
     got r2 = recv_req(&a, 0, 0, 0, 500);
-    cli *c2 = cli_open();
+    cli *c2 = cli_open_port(a.port);
     cli_send(c2, "GET /q11/x HTTP/1.1\r\nHost: @H\r\n\r\n");
     cli_read(c2, 1500, 600);
     rep("Q11", "receive-after-shutdown=%s client-after-shutdown=%s end=%s", ecode(r2.rc), cli_take(c2, NULL), cli_end(c2));
@@ -743,7 +747,7 @@ static void m_request_queue_timer(void)
 {
     char url[128];
     srv a;
-    snprintf(url, sizeof(url), "http://localhost:%u/q08/", port1);
+    snprintf(url, sizeof(url), "http://localhost:%u/q08/", port1 + 4);
     ULONG rc = srv_make(&a, url, 1);
     if (rc) { rep("Q08", "register=%s", ecode(rc)); return; }
     HTTP_TIMEOUT_LIMIT_INFO t;
@@ -751,7 +755,7 @@ static void m_request_queue_timer(void)
     t.Flags.Present = 1;
     t.RequestQueue = 1;
     ULONG trc = HttpSetUrlGroupProperty(a.grp, HttpServerTimeoutsProperty, &t, sizeof(t));
-    cli *c = cli_open();
+    cli *c = cli_open_port(a.port);
     cli_send(c, "GET /q08/x HTTP/1.1\r\nHost: @H\r\n\r\n");
     unsigned long long t0 = ps_now_ms();
     cli_read(c, 5000, 5000);
@@ -845,7 +849,7 @@ static void m_interim_103(void)
  * (a) on a queue in FILE_SKIP_COMPLETION_PORT_ON_SUCCESS mode, (b) on a normal one. */
 static void moredata_packet(const char *id, srv *s, const char *path)
 {
-    cli *c = cli_open();
+    cli *c = cli_open_port(s->port);
     cli_send(c, "GET %s HTTP/1.1\r\nHost: @H\r\nX-Pad: %0600d\r\n\r\n", path, 0);
     ps_sleep_ms(300); /* the request is queued before the receive */
     got g = recv_start(s, 0, sizeof(HTTP_REQUEST_V2));
@@ -863,7 +867,7 @@ static void m_moredata_skip(void)
 {
     char url[128];
     srv a;
-    snprintf(url, sizeof(url), "http://localhost:%u/q14/", port1);
+    snprintf(url, sizeof(url), "http://localhost:%u/q14/", port1 + 5);
     ULONG rc = srv_make(&a, url, 1);
     if (rc) { rep("Q14a", "register=%s", ecode(rc)); return; }
     a.skip = SetFileCompletionNotificationModes(a.q, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS) ? 1 : 0;
@@ -1282,10 +1286,19 @@ static void m_malformed(void)
 static void m_body_cut_fin(void) { m_body_cut("Q18a", 0); }
 static void m_body_cut_rst(void) { m_body_cut("Q18b", 1); }
 
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
+    return 0;
+}
+
 static const struct { const char *name; void (*fn)(void); } measurements[] = {
     { "wait-unknown", m_wait_unknown },
     { "two-waits", m_two_waits },
-    { "queue-close-shutdown", m_queue_close_shutdown },
+    { "queue-close", m_queue_close },
+    { "shutdown", m_shutdown },
     { "wait-on-fin", m_wait_on_fin },
     { "bodiless-200", m_bodiless_200 },
     { "own-replies", m_own_replies },
@@ -1321,6 +1334,10 @@ static const struct { const char *name; void (*fn)(void); } measurements[] = {
 int main(int argc, char **argv)
 {
     const char *only = argc > 2 ? argv[2] : NULL; /* a comma list of measurement names */
+    if (argc > 1 && strcmp(argv[1], "list") == 0) {
+        for (size_t i = 0; i < sizeof(measurements) / sizeof(measurements[0]); i++) printf("%s\n", measurements[i].name);
+        return 0;
+    }
     if (argc > 1) port1 = (unsigned short)atoi(argv[1]);
     port2 = (unsigned short)(port1 + 1);
     snprintf(hosthdr, sizeof(hosthdr), "localhost:%u", port1);
@@ -1346,8 +1363,7 @@ int main(int argc, char **argv)
     if (rc || rc2 || rc3) return 1;
 
     for (size_t i = 0; i < sizeof(measurements) / sizeof(measurements[0]); i++) {
-        if (only && !strstr(only, measurements[i].name)) continue;
-        if (only) fprintf(stderr, "-- %s\n", measurements[i].name);
+        if (only && !listed(only, measurements[i].name)) continue;
         measurements[i].fn();
     }
 
