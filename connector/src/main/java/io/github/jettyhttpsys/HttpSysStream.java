@@ -646,7 +646,38 @@ class HttpSysStream implements HttpStream
                 _queue.cancelIo(sending, sendingIssue);
             if (body != null)
                 _queue.cancelIo(body, bodyIssue);
+            endWithDisconnect();
         }
+    }
+
+    /**
+     * When HttpCancelHttpRequest did not take, the request is ended by a final send with DISCONNECT
+     * (F-62): the connection closes, so the client sees the failure at once instead of waiting for a
+     * response that never ends. A request that is really gone fails this send harmlessly.
+     */
+    private void endWithDisconnect()
+    {
+        SendOp op;
+        boolean committed;
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (_finalIssued)
+                return;
+            _finalIssued = true;
+            committed = _committed;
+            Completion done = (error, bytes) ->
+            {
+                if (LOG.isDebugEnabled())
+                    LOG.debug("ended with DISCONNECT {}: {}", this, Layout.describeError(error));
+            };
+            op = committed ? SendOp.body(List.of(), done::completed)
+                : SendOp.response(HttpStatus.INTERNAL_SERVER_ERROR_500, HttpStatus.getMessage(HttpStatus.INTERNAL_SERVER_ERROR_500),
+                    new ArrayList<>(), List.of(), done::completed);
+        }
+        if (committed)
+            _queue.sendBody(_requestId, Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT, op);
+        else
+            _queue.sendResponse(_requestId, Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT, op);
     }
 
     /**

@@ -29,6 +29,7 @@ public final class Layout
     public static final int ERROR_OPERATION_ABORTED = 995;
     public static final int ERROR_IO_PENDING = 997;
     public static final int ERROR_NOT_FOUND = 1168;
+    public static final int ERROR_NOT_ENOUGH_MEMORY = 8;
     public static final int ERROR_CONNECTION_INVALID = 1229;
     public static final int ERROR_CONNECTION_ABORTED = 1236;
 
@@ -302,6 +303,7 @@ public final class Layout
         n("ERROR_OPERATION_ABORTED", ERROR_OPERATION_ABORTED);
         n("ERROR_IO_PENDING", ERROR_IO_PENDING);
         n("ERROR_NOT_FOUND", ERROR_NOT_FOUND);
+        n("ERROR_NOT_ENOUGH_MEMORY", ERROR_NOT_ENOUGH_MEMORY);
         n("ERROR_CONNECTION_INVALID", ERROR_CONNECTION_INVALID);
         n("ERROR_CONNECTION_ABORTED", ERROR_CONNECTION_ABORTED);
         n("AF_INET", AF_INET);

@@ -1,0 +1,192 @@
+package io.github.jettyhttpsys;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.github.jettyhttpsys.emulator.HttpEmu;
+import io.github.jettyhttpsys.nativeapi.Layout;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every native function the connector calls while serving fails once, then fifty times in a row,
+ * with an error Windows returns for it: the affected requests fail cleanly, the server keeps
+ * serving once the faults clear, no request stays active and nothing native is left behind.
+ */
+public class FaultInjectionTest
+{
+    private Server server;
+    private HttpSysConnector connector;
+    private HttpClient client;
+    private int port;
+    private int hangs;
+
+    @BeforeEach
+    public void needsEmulator()
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(HttpEmu.isAvailable(), "emulator-only: fault injection");
+    }
+
+    @AfterEach
+    public void stop() throws Exception
+    {
+        if (!HttpEmu.isAvailable())
+            return;
+        HttpEmu.clearFaults();
+        if (client != null)
+            client.stop();
+        if (server != null)
+            server.stop();
+        TestSupport.assertNothingLeaked();
+    }
+
+    static Stream<Arguments> faults()
+    {
+        Object[][] cases = {
+            {"HttpReceiveHttpRequest", Layout.ERROR_NOT_ENOUGH_MEMORY},
+            {"HttpReceiveHttpRequest", Layout.ERROR_INVALID_PARAMETER},
+            {"HttpReceiveHttpRequest", Layout.ERROR_NETNAME_DELETED},
+            {"HttpReceiveRequestEntityBody", Layout.ERROR_NETNAME_DELETED},
+            {"HttpReceiveRequestEntityBody", Layout.ERROR_NOT_ENOUGH_MEMORY},
+            {"HttpSendHttpResponse", Layout.ERROR_CONNECTION_INVALID},
+            {"HttpSendHttpResponse", Layout.ERROR_NOT_ENOUGH_MEMORY},
+            {"HttpSendResponseEntityBody", Layout.ERROR_NETNAME_DELETED},
+            {"HttpWaitForDisconnectEx", Layout.ERROR_NOT_ENOUGH_MEMORY},
+            {"HttpWaitForDisconnectEx", Layout.ERROR_INVALID_PARAMETER},
+            {"HttpCancelHttpRequest", Layout.ERROR_CONNECTION_INVALID},
+            {"HttpCancelHttpRequest", Layout.ERROR_NOT_ENOUGH_MEMORY},
+            {"CancelIoEx", Layout.ERROR_NOT_FOUND},
+            {"GetQueuedCompletionStatusEx", Layout.ERROR_INVALID_HANDLE},
+            {"GetQueuedCompletionStatusEx", Layout.ERROR_ABANDONED_WAIT_0},
+        };
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (Object[] c : cases)
+        {
+            b.add(Arguments.of(c[0], c[1], 1));
+            b.add(Arguments.of(c[0], c[1], 50));
+        }
+        return b.build();
+    }
+
+    private void start() throws Exception
+    {
+        port = TestSupport.freePort();
+        server = new Server();
+        connector = new HttpSysConnector(server, "http://127.0.0.1:" + port + "/");
+        connector.setReceiveConcurrency(2);
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                String path = request.getHttpURI().getPath();
+                switch (path)
+                {
+                    case "/echo" -> Content.Source.asString(request, StandardCharsets.UTF_8, Promise(response, callback));
+                    case "/stream" -> response.write(false, ByteBuffer.wrap("part-".getBytes(StandardCharsets.US_ASCII)),
+                        Callback.from(() -> response.write(true, ByteBuffer.wrap("end".getBytes(StandardCharsets.US_ASCII)), callback), callback::failed));
+                    case "/abort" -> response.write(false, ByteBuffer.wrap("partial".getBytes(StandardCharsets.US_ASCII)),
+                        Callback.from(() -> callback.failed(new RuntimeException("handler gives up")), callback::failed));
+                    default -> Content.Sink.write(response, true, "ok", callback);
+                }
+                return true;
+            }
+        });
+        server.start();
+        client = new HttpClient();
+        client.start();
+    }
+
+    private static org.eclipse.jetty.util.Promise<String> Promise(Response response, Callback callback)
+    {
+        return new org.eclipse.jetty.util.Promise<>()
+        {
+            @Override
+            public void succeeded(String body)
+            {
+                Content.Sink.write(response, true, body, callback);
+            }
+
+            @Override
+            public void failed(Throwable x)
+            {
+                callback.failed(x);
+            }
+        };
+    }
+
+    /** One of each kind of request; under faults any of them may fail, but none may hang. */
+    private void mix() throws InterruptedException
+    {
+        if (hangs > 0)
+            return;
+        String base = "http://127.0.0.1:" + port;
+        for (String path : new String[]{"/small", "/stream", "/abort", "/echo"})
+        {
+            try
+            {
+                var r = client.newRequest(base + path).timeout(5, TimeUnit.SECONDS);
+                if (path.equals("/echo"))
+                    r.method(HttpMethod.POST).body(new StringRequestContent("x".repeat(20_000)));
+                r.send();
+            }
+            catch (java.util.concurrent.TimeoutException x)
+            {
+                hangs++; // the client had to give up: the failure did not reach it
+            }
+            catch (java.util.concurrent.ExecutionException x)
+            {
+                // a failed request is allowed under faults (and /abort always fails)
+                if (x.getCause() instanceof java.util.concurrent.TimeoutException)
+                    hangs++;
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} fails {2}x with {1}")
+    @MethodSource("faults")
+    public void serverKeepsServingAfterNativeFailures(String function, int error, int count) throws Exception
+    {
+        start();
+        client.GET("http://127.0.0.1:" + port + "/warm");
+        HttpEmu.failNext(function, count, error);
+        for (int i = 0; i < Math.min(count, 10); i++)
+            mix();
+        HttpEmu.clearFaults();
+        assertEquals(0, hangs, "requests that hung under faults of " + function);
+        String base = "http://127.0.0.1:" + port;
+        for (int i = 0; i < 20; i++)
+        {
+            ContentResponse r = client.newRequest(base + "/after" + i).timeout(5, TimeUnit.SECONDS).send();
+            assertEquals("ok", r.getContentAsString(), function + " request " + i);
+        }
+        ContentResponse echo = client.newRequest(base + "/echo").method(HttpMethod.POST).body(new StringRequestContent("body"))
+            .timeout(5, TimeUnit.SECONDS).send();
+        assertEquals("body", echo.getContentAsString());
+        assertEquals("part-end", client.newRequest(base + "/stream").timeout(5, TimeUnit.SECONDS).send().getContentAsString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (connector.getActiveRequests() > 0 && System.nanoTime() < deadline)
+            Thread.sleep(5);
+        assertEquals(0, connector.getActiveRequests(), "requests left active after faults of " + function);
+        assertTrue(HttpEmu.callCount(function) > 0, function + " was called");
+    }
+}
