@@ -461,21 +461,18 @@ public class HttpSysConnector extends AbstractNetworkConnector
         }
         HttpSysStream stream;
         HttpChannel channel;
+        boolean created;
         while (true)
         {
+            created = false;
             connection = _connections.get(connectionId);
             if (connection == null)
             {
-                HttpSysConnection created = new HttpSysConnection(this, connectionId, view.localAddress(), view.remoteAddress(), view.isSecure());
-                connection = _connections.putIfAbsent(connectionId, created);
-                if (connection == null)
-                {
-                    connection = created;
-                    onEndPointOpened(created.getEndPoint());
-                    created.opened();
-                    // One wait per connection for its whole life (F-71): how an idle close is learnt.
-                    created.armDisconnectWait();
-                }
+                HttpSysConnection fresh = new HttpSysConnection(this, connectionId, view.localAddress(), view.remoteAddress(), view.isSecure());
+                if (_connections.putIfAbsent(connectionId, fresh) != null)
+                    continue;
+                connection = fresh;
+                created = true;
             }
             stream = new HttpSysStream(connection, view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody,
                 request.getContentLength(), wantsClose);
@@ -485,11 +482,21 @@ public class HttpSysConnector extends AbstractNetworkConnector
             stream.setChannel(channel);
             if (connection.addStream(stream))
                 break;
+            // That connection object ended (its disconnect completed): this request starts a new one.
             _connections.remove(connectionId, connection);
+        }
+        if (created)
+        {
+            onEndPointOpened(connection.getEndPoint());
+            connection.opened();
         }
         _active.incrementAndGet();
         if (LOG.isDebugEnabled())
             LOG.debug("request {} {} on {}", request.getMethod(), request.getHttpURI(), stream);
+        // One wait per connection for its whole life (F-71), armed once its first stream is in it,
+        // so a wait that completes at once (the client already left, F-74) reaches that stream.
+        if (created)
+            connection.armDisconnectWait();
         Runnable task = channel.onRequest(request);
         HttpSysStream s = stream;
         execute(() ->

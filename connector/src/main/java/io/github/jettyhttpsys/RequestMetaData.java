@@ -2,12 +2,13 @@ package io.github.jettyhttpsys;
 
 import io.github.jettyhttpsys.nativeapi.HttpRequestView;
 import io.github.jettyhttpsys.nativeapi.Layout;
-import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HostPortHttpField;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
@@ -17,7 +18,7 @@ import org.eclipse.jetty.util.HostPort;
 
 /**
  * The Jetty request metadata of one HTTP.sys request, with the checks Jetty's own HTTP/1.1 parser
- * makes: a request that cannot become a Jetty request is a {@link BadMessageException} (400), which
+ * makes: a request that cannot become a Jetty request is a 400 {@link HttpException}, which
  * the connector answers itself with {@code Connection: close}. The authority is the client's (the
  * {@code Host} header or an absolute-form target), not HTTP.sys's cooked host, which always has a port.
  */
@@ -32,7 +33,7 @@ final class RequestMetaData
      * @param version the request's HTTP version
      * @param config the configuration (URI compliance)
      * @return the request
-     * @throws BadMessageException when the request is malformed
+     * @throws HttpException.RuntimeException (400) when the request is malformed
      */
     static MetaData.Request from(HttpRequestView view, HttpVersion version, HttpConfiguration config)
     {
@@ -63,7 +64,7 @@ final class RequestMetaData
         HttpURI.Mutable uri = HttpURI.build();
         String raw = view.rawUrl();
         if (raw == null || raw.isEmpty())
-            throw new BadMessageException("No URI");
+            throw badRequest("No URI");
         if (raw.startsWith("/") || "*".equals(raw))
         {
             uri.pathQuery(raw);
@@ -80,23 +81,23 @@ final class RequestMetaData
             }
             catch (IllegalArgumentException x)
             {
-                throw new BadMessageException("Bad URI", x);
+                throw badRequest("Bad URI", x);
             }
             if (absolute.getHost() == null)
-                throw new BadMessageException("Bad URI");
+                throw badRequest("Bad URI");
             String pathQuery = absolute.getPathQuery();
             uri.pathQuery(pathQuery == null || pathQuery.isEmpty() ? "/" : pathQuery);
             uri.scheme(scheme).host(absolute.getHost()).port(absolute.getPort());
         }
         if (!"*".equals(raw) && uri.getCanonicalPath() == null)
-            throw new BadMessageException("Bad URI");
+            throw badRequest("Bad URI");
         if (uri.hasViolations())
         {
             UriCompliance compliance = config == null ? UriCompliance.DEFAULT : config.getUriCompliance();
             for (UriCompliance.Violation v : uri.getViolations())
             {
                 if (!compliance.allows(v))
-                    throw new BadMessageException("Ambiguous URI");
+                    throw badRequest("Ambiguous URI");
             }
         }
         return new MetaData.Request(System.nanoTime(), view.method(), uri, version, fields, contentLength);
@@ -119,12 +120,12 @@ final class RequestMetaData
         {
             HostPortHttpField f = new HostPortHttpField(value);
             if (f.getHost() == null || f.getHost().isEmpty())
-                throw new BadMessageException("Bad Host");
+                throw badRequest("Bad Host");
             return f;
         }
         catch (IllegalArgumentException x)
         {
-            throw new BadMessageException("Bad Host", x);
+            throw badRequest("Bad Host", x);
         }
     }
 
@@ -133,13 +134,23 @@ final class RequestMetaData
     {
         String v = value.trim();
         if (v.isEmpty() || v.length() > 18)
-            throw new BadMessageException("Invalid Content-Length Value");
+            throw badRequest("Invalid Content-Length Value");
         for (int i = 0; i < v.length(); i++)
         {
             char c = v.charAt(i);
             if (c < '0' || c > '9')
-                throw new BadMessageException(v.indexOf(',') >= 0 ? "Multiple Content-Lengths" : "Invalid Content-Length Value");
+                throw badRequest(v.indexOf(',') >= 0 ? "Multiple Content-Lengths" : "Invalid Content-Length Value");
         }
         return Long.parseLong(v);
+    }
+
+    private static HttpException.RuntimeException badRequest(String reason)
+    {
+        return new HttpException.RuntimeException(HttpStatus.BAD_REQUEST_400, reason);
+    }
+
+    private static HttpException.RuntimeException badRequest(String reason, Throwable cause)
+    {
+        return new HttpException.RuntimeException(HttpStatus.BAD_REQUEST_400, reason, cause);
     }
 }

@@ -105,7 +105,8 @@ final class RawHttp
 
     /**
      * Sends {@code request} (one or several pipelined requests) and parses one response per entry of
-     * {@code methods}; then waits up to {@code settleMs} for anything else the server sends, or its close.
+     * {@code methods}; then waits up to {@code settleMs} for anything else the server sends, or its close
+     * (not at all for 0).
      */
     static Exchange exchange(int port, String request, List<String> methods, int settleMs) throws IOException
     {
@@ -134,6 +135,9 @@ final class RawHttp
                 }
                 x.responses.add(r);
             }
+            if (settleMs <= 0)
+                return x; // the caller goes on with the connection
+            int timeout = s.getSoTimeout();
             s.setSoTimeout(settleMs);
             ByteArrayOutputStream rest = new ByteArrayOutputStream();
             try
@@ -143,9 +147,9 @@ final class RawHttp
                     rest.write(b);
                 x.closed = true;
             }
-            catch (SocketTimeoutException timeout)
+            catch (SocketTimeoutException stillOpen)
             {
-                // still open
+                s.setSoTimeout(timeout);
             }
             x.trailing = rest.toByteArray();
         }
