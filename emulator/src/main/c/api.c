@@ -74,12 +74,45 @@ static op *op_new(int kind, queue *q, OVERLAPPED *ov)
     return o;
 }
 
+static void ranges_add(emu_ranges *g, const void *p, size_t len)
+{
+    if (!emu_strict() || p == NULL || len == 0) return;
+    if (g->n == g->cap) {
+        size_t nc = g->cap ? g->cap * 2 : 16;
+        void *v = realloc(g->v, nc * sizeof(g->v[0]));
+        if (v == NULL) abort();
+        g->v = v;
+        g->cap = nc;
+    }
+    g->v[g->n].p = (void *)p;
+    g->v[g->n].len = len;
+    g->n++;
+}
+
+/* Strict mode: the operation is over, so what it was given is the caller's again: overwrite it now,
+ * before the caller hears of the completion, so a buffer freed, reused or shared early shows up. */
+static void op_release_given(op *o)
+{
+    for (size_t i = 0; i < o->given.n; i++) emu_poison(o->given.v[i].p, o->given.v[i].len);
+    free(o->given.v);
+    memset(&o->given, 0, sizeof(o->given));
+}
+
+/* Strict mode: a receive buffer beyond what was written holds nothing the caller may read. */
+static void poison_tail(void *buf, size_t len, size_t used)
+{
+    if (emu_strict() && used < len) emu_poison((char *)buf + used, len - used);
+}
+
 /* Completes an operation: an overlapped one leaves its status in OVERLAPPED and queues one packet
  * to the associated port (F-87), unless it completed inline with success on a skip-mode handle
- * (F-89); a synchronous one wakes its caller. inline_call: completed inside the API call. */
+ * (F-89); a synchronous one wakes its caller. inline_call: completed inside the API call. The
+ * OVERLAPPED is written here and only here, at completion: a caller that reused it while the
+ * operation was pending is counted (CompletionsNotPending). */
 void emu_op_complete(op *o, ULONG err, ULONG bytes, int inline_call)
 {
     if (!inline_call) emu_count(CNT_PENDING, -1);
+    op_release_given(o);
     if (o->sync) {
         o->done = 1;
         o->result = err;
@@ -87,6 +120,7 @@ void emu_op_complete(op *o, ULONG err, ULONG bytes, int inline_call)
         pthread_cond_broadcast(&g_sync_cond);
         return; /* the waiting caller frees it */
     }
+    if (__atomic_load_n(&o->ov->Internal, __ATOMIC_RELAXED) != STATUS_PENDING) emu_count(CNT_NOT_PENDING, 1);
     o->ov->InternalHigh = bytes;
     o->ov->Internal = emu_win32_to_ntstatus(err);
     if (o->q && o->q->port && !(inline_call && err == NO_ERROR && o->q->skip_on_success))
@@ -111,6 +145,7 @@ static ULONG op_inline(op *o, ULONG err, ULONG bytes, ULONG *bytes_out)
 {
     if (bytes_out) *bytes_out = bytes;
     if (o->sync) {
+        op_release_given(o);
         free(o);
         return err;
     }
@@ -409,7 +444,9 @@ static ULONG deliver(req *r, ULONG flags, void *buf, ULONG len, ULONG *used)
     conn *c = r->c;
     if (flags & HTTP_RECEIVE_REQUEST_FLAG_COPY_BODY) emu_conn_feed(c);
     if (c->closed || c->cur != r) return ERROR_CONNECTION_INVALID; /* r was freed (bad chunking) */
+    /* The caller's buffer is written here, when the receive completes, never while it is pending. */
     ULONG err = emu_fill_request(r, flags, buf, len, used, &taken);
+    poison_tail(buf, len, err == ERROR_MORE_DATA ? sizeof(HTTP_REQUEST_V1) : *used);
     if (err == ERROR_MORE_DATA) {
         req_unqueue(r);
         r->state = R_BOUND;
@@ -462,7 +499,8 @@ void emu_req_deliver_body(req *r)
             r->body_len < BODY_BUFFER_MAX)
             break;
         r->body_ops = o->next;
-        memcpy(o->buf, r->body + r->body_off, n);
+        memcpy(o->buf, r->body + r->body_off, n); /* written at completion only */
+        poison_tail(o->buf, o->len, n);
         emu_body_consume(r, n);
         emu_op_complete(o, NO_ERROR, (ULONG)n, 0);
     }
@@ -486,7 +524,7 @@ void emu_req_finished_send(req *r)
     emu_req_free(r);
     if (close) {
         c->close_after_flush = 1;
-        emu_conn_flush(c);
+        emu_conn_kick(c);
         return;
     }
     c->last_activity = emu_now();
@@ -855,15 +893,7 @@ static void queue_release(queue *q, int closing)
     for (int b = 0; b < REQ_BUCKETS; b++) {
         for (req *r = g_reqs[b], *n; r; r = n) {
             n = r->hnext;
-            if (r->q == q) {
-                conn *c = r->c;
-                for (op **pp = &c->sends; *pp;) {
-                    op *s = *pp;
-                    *pp = s->next;
-                    emu_op_complete(s, ERROR_OPERATION_ABORTED, 0, 0);
-                }
-                emu_conn_abort(c, ERROR_OPERATION_ABORTED, ERROR_OPERATION_ABORTED, 1);
-            }
+            if (r->q == q) emu_conn_abort(r->c, ERROR_OPERATION_ABORTED, ERROR_OPERATION_ABORTED, 1);
         }
     }
     for (group *g = g_groups; g; g = g->next)
@@ -1097,8 +1127,7 @@ EMU_EXPORT ULONG HttpReceiveRequestEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULON
          * response head has gone out, since an interim response cannot follow the final one. */
         static const char k100[] = "HTTP/1.1 100 Continue\r\n\r\n";
         emu_conn_write(r->c, k100, sizeof(k100) - 1);
-        emu_conn_flush(r->c);
-        if (r->c->closed) { err = ERROR_CONNECTION_INVALID; goto out; }
+        emu_conn_kick(r->c);
     }
     r->continue_sent = 1;
     op *o = op_new(OP_BODY, q, ov);
@@ -1111,6 +1140,7 @@ EMU_EXPORT ULONG HttpReceiveRequestEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULON
         /* F-45: what has arrived, up to the buffer, without waiting for more. */
         size_t n = r->body_len < len ? r->body_len : len;
         memcpy(buf, r->body + r->body_off, n);
+        poison_tail(buf, len, n);
         emu_body_consume(r, n);
         emu_conn_process(r->c);
         err = op_inline(o, NO_ERROR, (ULONG)n, bytes);
@@ -1159,14 +1189,17 @@ static ULONG check_chunks(USHORT count, USHORT max, PHTTP_DATA_CHUNK chunks, uns
     return NO_ERROR;
 }
 
-static void write_chunks(req *r, USHORT count, PHTTP_DATA_CHUNK chunks)
+static void write_chunks(req *r, USHORT count, PHTTP_DATA_CHUNK chunks, emu_ranges *given)
 {
-    /* F-178, F-179: HTTP.sys puts what it is given on the wire, for HEAD, 204, 304 and 1xx too. */
-    for (USHORT i = 0; i < count; i++)
-        emu_conn_write(r->c, chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength);
+    /* F-178, F-179: HTTP.sys puts what it is given on the wire, for HEAD, 204, 304 and 1xx too. The
+     * chunks are lent, not copied: read when they go to the socket, as HTTP.sys may until completion. */
+    for (USHORT i = 0; i < count; i++) {
+        emu_conn_lend(r->c, chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength);
+        ranges_add(given, chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength);
+    }
 }
 
-static ULONG start_send(req *r, queue *q, ULONG flags, ULONG report_bytes, int final,
+static ULONG start_send(req *r, queue *q, ULONG flags, ULONG report_bytes, int final, emu_ranges *given,
                         PULONG bytes_out, LPOVERLAPPED ov)
 {
     conn *c = r->c;
@@ -1178,6 +1211,7 @@ static ULONG start_send(req *r, queue *q, ULONG flags, ULONG report_bytes, int f
     op *o = op_new(OP_SEND, q, ov);
     if (o == NULL) abort();
     o->r = r;
+    o->given = *given;
     o->final = final;
     o->bytes = report_bytes;
     o->end = c->out_queued;
@@ -1212,6 +1246,7 @@ static ULONG start_send(req *r, queue *q, ULONG flags, ULONG report_bytes, int f
         }
         ULONG err = o->result;
         if (bytes_out) *bytes_out = o->result_bytes;
+        op_release_given(o);
         free(o);
         return err;
     }
@@ -1298,12 +1333,20 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     if (r->close_after && !has_connection) append_str(&hb, &hl, &hc, "Connection: close\r\n"); /* F-62 */
     append_str(&hb, &hl, &hc, "\r\n");
     r->response_started = 1;
-    emu_conn_write(r->c, hb, hl);
-    write_chunks(r, resp->EntityChunkCount, resp->pEntityChunks);
+    emu_conn_write(r->c, hb, hl); /* the head is read during the call, the strings with it */
+    emu_ranges given = {0};
+    ranges_add(&given, resp->pReason, resp->ReasonLength);
+    for (int i = 0; i < HttpHeaderResponseMaximum; i++) ranges_add(&given, kh[i].pRawValue, kh[i].RawValueLength);
+    for (USHORT i = 0; i < resp->Headers.UnknownHeaderCount && resp->Headers.pUnknownHeaders; i++) {
+        const HTTP_UNKNOWN_HEADER *u = &resp->Headers.pUnknownHeaders[i];
+        ranges_add(&given, u->pName, u->NameLength);
+        ranges_add(&given, u->pRawValue, u->RawValueLength);
+    }
+    write_chunks(r, resp->EntityChunkCount, resp->pEntityChunks, &given);
     unsigned long long wire = hl + body;
     free(hb);
     /* F-60: the completion counts every byte written for this call. */
-    err = start_send(r, q, flags, (ULONG)wire, !more, bytes, ov);
+    err = start_send(r, q, flags, (ULONG)wire, !more, &given, bytes, ov);
 out:
     pthread_mutex_unlock(&g_emu_lock);
     return err;
@@ -1327,9 +1370,10 @@ EMU_EXPORT ULONG HttpSendResponseEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULONG 
     if (r->sends_pending > 0) { err = ERROR_BAD_COMMAND; goto out; } /* F-63 */
     if ((err = check_chunks(count, 9999, chunks, &body)) != NO_ERROR) goto out;
     if (flags & HTTP_SEND_RESPONSE_FLAG_DISCONNECT) r->close_after = 1;
-    write_chunks(r, count, chunks);
+    emu_ranges given = {0};
+    write_chunks(r, count, chunks, &given);
     /* F-59: the byte count is this call's body bytes. */
-    err = start_send(r, q, flags, (ULONG)body, !(flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA), bytes, ov);
+    err = start_send(r, q, flags, (ULONG)body, !(flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA), &given, bytes, ov);
 out:
     pthread_mutex_unlock(&g_emu_lock);
     return err;

@@ -14,8 +14,14 @@ extern pthread_mutex_t g_emu_lock;
 
 /* Live-object counters (HttpEmuGetCounters); updated with atomics. */
 enum { CNT_SESSIONS, CNT_GROUPS, CNT_QUEUES, CNT_PORTS, CNT_CONNECTIONS, CNT_REQUESTS, CNT_PENDING,
-       CNT_BUFFERED, CNT_MAX };
+       CNT_BUFFERED, CNT_NOT_PENDING, CNT_MAX };
 void emu_count(int which, long long delta);
+
+/* Strict mode (HttpEmuSetStrict, HTTPEMU_STRICT=1): caller memory handed to an operation is
+ * overwritten with EMU_POISON when the operation completes, so early reuse shows up. */
+#define EMU_POISON 0xDD
+int emu_strict(void);
+void emu_poison(void *p, size_t len);
 
 /* Every exported API function starts with this: counts the call, returns an injected fault or 0. */
 enum {

@@ -7,6 +7,7 @@
 #include "emu.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -61,7 +62,8 @@ static int fn_index(const char *name)
 
 EMU_EXPORT ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *c, ULONG size)
 {
-    if (c == NULL || size < sizeof(*c)) return ERROR_INVALID_PARAMETER;
+    /* Counters are only appended: a caller that knows the first ones passes the smaller size. */
+    if (c == NULL || size < offsetof(HTTP_EMU_COUNTERS, CompletionsNotPending)) return ERROR_INVALID_PARAMETER;
     c->Sessions = (ULONGLONG)__atomic_load_n(&g_counters[CNT_SESSIONS], __ATOMIC_RELAXED);
     c->UrlGroups = (ULONGLONG)__atomic_load_n(&g_counters[CNT_GROUPS], __ATOMIC_RELAXED);
     c->Queues = (ULONGLONG)__atomic_load_n(&g_counters[CNT_QUEUES], __ATOMIC_RELAXED);
@@ -70,7 +72,30 @@ EMU_EXPORT ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *c, ULONG size)
     c->Requests = (ULONGLONG)__atomic_load_n(&g_counters[CNT_REQUESTS], __ATOMIC_RELAXED);
     c->PendingOverlapped = (ULONGLONG)__atomic_load_n(&g_counters[CNT_PENDING], __ATOMIC_RELAXED);
     c->BufferedBytes = (ULONGLONG)__atomic_load_n(&g_counters[CNT_BUFFERED], __ATOMIC_RELAXED);
+    if (size >= sizeof(*c))
+        c->CompletionsNotPending = (ULONGLONG)__atomic_load_n(&g_counters[CNT_NOT_PENDING], __ATOMIC_RELAXED);
     return NO_ERROR;
+}
+
+static int g_strict;
+
+/* HTTPEMU_STRICT=1 in the environment turns strict mode on from the start. */
+__attribute__((constructor)) static void strict_from_environment(void)
+{
+    const char *v = getenv("HTTPEMU_STRICT");
+    if (v != NULL && strcmp(v, "1") == 0) g_strict = 1;
+}
+
+int emu_strict(void) { return __atomic_load_n(&g_strict, __ATOMIC_RELAXED); }
+
+void emu_poison(void *p, size_t len)
+{
+    if (p != NULL && len > 0) memset(p, EMU_POISON, len);
+}
+
+EMU_EXPORT ULONG HttpEmuSetStrict(ULONG on)
+{
+    return (ULONG)__atomic_exchange_n(&g_strict, on ? 1 : 0, __ATOMIC_RELAXED);
 }
 
 EMU_EXPORT ULONG HttpEmuFailNext(const char *function, ULONG count, ULONG err)

@@ -146,7 +146,7 @@ void emu_listener_release(listener *l)
 void emu_conn_account(conn *c)
 {
     long long now = c->closed ? 0
-                              : (long long)(c->in_len + (c->out_len - c->out_off) + (c->cur ? c->cur->body_len : 0));
+                              : (long long)(c->in_len + c->out_bytes + (c->cur ? c->cur->body_len : 0));
     emu_count(CNT_BUFFERED, now - c->accounted);
     c->accounted = now;
 }
@@ -167,17 +167,41 @@ static void conn_set_reading(conn *c, int on)
     }
 }
 
-/* Closes the socket and frees what the connection holds; the struct itself is freed later by the
- * loop thread, since an epoll batch may still name it. Completes disconnect waits (F-72). */
-static void conn_destroy(conn *c, int reset)
+/* Closes the socket, frees the output, completes sends left by an abort during a write, and hands
+ * the struct to the loop thread, which frees it once no epoll batch can name it. */
+void emu_conn_bury(conn *c)
 {
-    if (c->closed) return;
-    if (reset) {
+    if (c->reset_on_close) {
         struct linger lg = {1, 0}; /* RST, as a cancelled request's client sees (F-80) */
         setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     }
-    epoll_ctl(g_epoll, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
+    emu_out_free(c);
+    ULONG err = c->abort_send_err ? c->abort_send_err : ERROR_CONNECTION_INVALID;
+    while (c->sends) {
+        op *s = c->sends;
+        c->sends = s->next;
+        if (s->r) s->r->sends_pending--;
+        if (s->issuing) {
+            s->done_inline = 1;
+            s->result = err;
+            s->result_bytes = 0;
+        } else {
+            emu_op_complete(s, err, 0, 0);
+        }
+    }
+    c->close_gen = g_gen;
+    c->grave_next = g_grave_conns;
+    g_grave_conns = c;
+}
+
+/* Ends the connection and frees what it holds; completes disconnect waits (F-72). While another
+ * thread is writing to it, the socket and the output stay until that write returns (out.c). */
+static void conn_destroy(conn *c, int reset)
+{
+    if (c->closed) return;
+    c->reset_on_close = reset;
+    epoll_ctl(g_epoll, EPOLL_CTL_DEL, c->fd, NULL);
     c->closed = 1;
     emu_conn_account(c);
     conn **pp = &g_conns[c->id % CONN_BUCKETS];
@@ -191,17 +215,14 @@ static void conn_destroy(conn *c, int reset)
     if (c->g) c->g->connections--;
     c->l->conns--;
     free(c->in);
-    free(c->out);
-    c->in = c->out = NULL;
+    c->in = NULL;
     emu_count(CNT_CONNECTIONS, -1);
-    c->close_gen = g_gen;
-    c->grave_next = g_grave_conns;
-    g_grave_conns = c;
+    if (!c->flushing) emu_conn_bury(c);
 }
 
 /* The client went away (FIN, RST, a failed send). F-184: a body cut short fails the body reads
  * with ERROR_OPERATION_ABORTED, the next one too, never EOF; otherwise reads fail as F-50 saw. */
-static void conn_peer_gone(conn *c)
+void emu_conn_peer_gone(conn *c)
 {
     req *r = c->cur;
     ULONG read_err = ERROR_NETNAME_DELETED;
@@ -215,7 +236,15 @@ static void conn_peer_gone(conn *c)
 void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset)
 {
     if (c->closed) return;
-    while (c->sends) {
+    if (c->flushing) {
+        /* A write is reading the caller's chunks right now: their sends complete when it returns. */
+        for (op *s = c->sends; s != NULL; s = s->next) {
+            if (s->r) s->r->sends_pending--;
+            s->r = NULL;
+        }
+        c->abort_send_err = send_err;
+    }
+    while (!c->flushing && c->sends) {
         op *s = c->sends;
         c->sends = s->next;
         if (s->r) s->r->sends_pending--;
@@ -251,27 +280,7 @@ static void conn_fire_ex_waits(conn *c)
     }
 }
 
-static void conn_complete_sends(conn *c)
-{
-    while (c->sends && c->sends->end <= c->out_written) {
-        op *s = c->sends;
-        c->sends = s->next;
-        req *r = s->r;
-        int final = s->final;
-        if (r) r->sends_pending--;
-        if (s->issuing) {
-            s->done_inline = 1;
-            s->result = NO_ERROR;
-            s->result_bytes = s->bytes;
-        } else {
-            emu_op_complete(s, NO_ERROR, s->bytes, 0);
-        }
-        if (final && r) emu_req_finished_send(r);
-        if (c->closed) return;
-    }
-}
-
-static void conn_begin_close(conn *c)
+void emu_conn_begin_close(conn *c)
 {
     /* Lingering close: FIN after the last byte, then read and drop until the client closes, so
      * the response is not destroyed by a RST over unread input. */
@@ -287,59 +296,6 @@ static void conn_begin_close(conn *c)
         c->waits = w->next;
         emu_op_complete(w, NO_ERROR, 0, 0);
     }
-}
-
-void emu_conn_flush(conn *c)
-{
-    while (!c->closed && c->out_off < c->out_len) {
-        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-        if (n > 0) {
-            c->out_off += (size_t)n;
-            c->out_written += (unsigned long long)n;
-            c->last_activity = emu_now();
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            break;
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else {
-            /* F-65: sends fail once the client is gone. */
-            conn_peer_gone(c);
-            return;
-        }
-    }
-    if (c->out_off == c->out_len) {
-        c->out_off = c->out_len = 0;
-        if (c->out_cap > 65536 || (c->cur == NULL && c->out_cap > 0)) {
-            free(c->out);
-            c->out = NULL;
-            c->out_cap = 0;
-        }
-    }
-    int want = c->out_len > 0;
-    if (want != c->writing) {
-        c->writing = want;
-        emu_conn_update_events(c);
-    }
-    conn_complete_sends(c);
-    if (c->closed) return;
-    if (c->out_len == 0 && c->close_after_flush && !c->closing && c->cur == NULL) conn_begin_close(c);
-    emu_conn_account(c);
-}
-
-void emu_conn_write(conn *c, const char *data, size_t len)
-{
-    if (c->closed || len == 0) return;
-    if (c->out_len + len > c->out_cap) {
-        size_t ncap = c->out_cap ? c->out_cap : 4096;
-        while (ncap < c->out_len + len) ncap *= 2;
-        char *n = realloc(c->out, ncap);
-        if (n == NULL) abort();
-        c->out = n;
-        c->out_cap = ncap;
-    }
-    memcpy(c->out + c->out_len, data, len);
-    c->out_len += len;
-    c->out_queued += len;
 }
 
 void emu_http_date(char *buf, size_t len)
@@ -375,7 +331,7 @@ static void conn_error_response(conn *c, int status)
     emu_conn_write(c, body, (size_t)bl);
     c->close_after_flush = 1;
     conn_set_reading(c, 0);
-    emu_conn_flush(c);
+    emu_conn_kick(c);
 }
 
 void emu_conn_reject(conn *c, int status_or_reset)
@@ -541,7 +497,7 @@ static void conn_on_fin(conn *c)
         return;
     }
     if (!c->cur->body_complete) {
-        conn_peer_gone(c); /* a body cut short by FIN (F-184) */
+        emu_conn_peer_gone(c); /* a body cut short by FIN (F-184) */
         return;
     }
     conn_fire_ex_waits(c);
@@ -594,7 +550,7 @@ static void conn_on_readable(conn *c)
             if (n == 0) { conn_on_fin(c); return; }
             if (errno == EAGAIN || errno == EWOULDBLOCK) return;
             if (errno == EINTR) continue;
-            conn_peer_gone(c); /* RST (F-184) */
+            emu_conn_peer_gone(c); /* RST (F-184) */
             return;
         }
         if (c->in_len == c->in_cap) {
@@ -619,7 +575,7 @@ static void conn_on_readable(conn *c)
             return;
         } else if (errno != EINTR) {
             /* RST: the request fails, the wait completes (F-73, F-184). */
-            conn_peer_gone(c);
+            emu_conn_peer_gone(c);
             return;
         }
     }
@@ -669,7 +625,7 @@ static void listener_accept(listener *l)
 static void conn_on_event(conn *c, uint32_t events)
 {
     if (events & EPOLLERR) {
-        conn_peer_gone(c);
+        emu_conn_peer_gone(c);
         return;
     }
     if (events & (EPOLLIN | EPOLLHUP)) {
@@ -681,7 +637,7 @@ static void conn_on_event(conn *c, uint32_t events)
         char b;
         ssize_t n = recv(c->fd, &b, 1, MSG_PEEK);
         if (n == 0) conn_on_fin(c);
-        else if (n < 0 && errno != EAGAIN) conn_peer_gone(c);
+        else if (n < 0 && errno != EAGAIN) emu_conn_peer_gone(c);
         if (c->closed) return;
     }
     if (events & EPOLLOUT) emu_conn_flush(c);
@@ -730,7 +686,7 @@ static void scan_timers(double now)
             } else if (r == NULL) {
                 if (c->in_len > 0 && c->head_started > 0 && now - c->head_started > t.header_wait) {
                     conn_destroy(c, 0); /* HeaderWait */
-                } else if (c->in_len == 0 && c->out_len == 0 && now - c->last_activity > t.idle) {
+                } else if (c->in_len == 0 && c->out_head == NULL && now - c->last_activity > t.idle) {
                     conn_destroy(c, 0); /* IdleConnection */
                 }
             } else if (r->state == R_QUEUED && now - r->queued_at > t.request_queue) {
@@ -780,7 +736,7 @@ static void *loop_main(void *arg)
         /* Free what was closed before this batch was collected: no later batch can name it. */
         for (conn **pp = &g_grave_conns; *pp;) {
             conn *c = *pp;
-            if (c->close_gen < g_gen) { *pp = c->grave_next; free(c); }
+            if (c->close_gen < g_gen && !c->flushing) { *pp = c->grave_next; free(c); }
             else pp = &c->grave_next;
         }
         for (listener **pp = &g_grave_listeners; *pp;) {

@@ -61,6 +61,12 @@ typedef struct url {
 
 typedef struct op op;
 
+/* Caller byte ranges an operation was given, for strict mode (emu_strict) to overwrite at completion. */
+typedef struct emu_ranges {
+    struct { void *p; size_t len; } *v;
+    size_t n, cap;
+} emu_ranges;
+
 typedef struct queue {
     uint32_t magic;
     char name[256];
@@ -92,6 +98,8 @@ struct listener {
     listener *next, *grave_next;
 };
 
+typedef struct seg seg;
+
 typedef struct conn {
     int obj;
     int fd;
@@ -100,9 +108,12 @@ typedef struct conn {
     struct sockaddr_storage local, remote;
     char *in;
     size_t in_len, in_cap;
-    char *out;
-    size_t out_len, out_off, out_cap;
+    seg *out_head, *out_tail;   /* output pieces in stream order (out.c) */
+    size_t out_bytes;           /* not yet written */
     unsigned long long out_queued, out_written;  /* stream offsets for send completion */
+    int flushing;          /* one thread is writing with g_emu_lock released; it buries a closed conn */
+    int reset_on_close;
+    ULONG abort_send_err;  /* for sends an abort left to the writer */
     struct req *cur;
     group *g;              /* the group that served the last request (timeouts, limits) */
     int reading;           /* EPOLLIN armed */
@@ -173,6 +184,7 @@ struct op {
     int ex;
     /* a send completed while its API call is still running (F-61): the call reports it */
     int issuing, done_inline;
+    emu_ranges given;      /* strict mode: overwritten when the operation completes */
     /* sync completion */
     int sync, done;
     ULONG result;
@@ -188,8 +200,18 @@ double emu_now(void);
 ULONG emu_listener_acquire(int port, listener **out);
 void emu_listener_release(listener *l);
 void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset);
-void emu_conn_write(conn *c, const char *data, size_t len);
+void emu_conn_peer_gone(conn *c); /* the client went away: FIN, RST or a failed write */
+void emu_conn_begin_close(conn *c);
+void emu_conn_bury(conn *c);
+
+/* out.c */
+void emu_conn_write(conn *c, const char *data, size_t len); /* a copy */
+void emu_conn_lend(conn *c, const char *data, size_t len);  /* the caller's bytes, read when written */
+void emu_out_free(conn *c);
+/* Writes what it can now, the lock released around the socket call: only where no pointer into the
+ * emulator's state is held across it (an API call's last step, the loop's EPOLLOUT). */
 void emu_conn_flush(conn *c);
+void emu_conn_kick(conn *c); /* anywhere else: the loop writes soon */
 void emu_conn_update_events(conn *c);
 void emu_conn_account(conn *c);
 void emu_conn_process(conn *c);

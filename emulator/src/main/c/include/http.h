@@ -225,12 +225,15 @@ ULONG HttpCancelHttpRequest(HANDLE ReqQueueHandle, HTTP_REQUEST_ID RequestId, LP
 /* Emulator-only exports (never in httpapi.dll). */
 typedef struct _HTTP_EMU_COUNTERS {
     ULONGLONG Sessions, UrlGroups, Queues, Ports, Connections, Requests, PendingOverlapped, BufferedBytes;
+    /* Appended (older callers pass the size of the fields above): a cumulative count, not a live one. */
+    ULONGLONG CompletionsNotPending; /* completions whose OVERLAPPED no longer said STATUS_PENDING */
 } HTTP_EMU_COUNTERS;
 ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *pCounters, ULONG Size);
 ULONG HttpEmuFailNext(const char *Function, ULONG Count, ULONG Win32Error);
 ULONG HttpEmuClearFaults(void);
 ULONGLONG HttpEmuGetCallCount(const char *Function);
 void HttpEmuResetCallCounts(void);
+ULONG HttpEmuSetStrict(ULONG On); /* returns the previous setting */
 
 /* Windows x64 layout pins (httpapi-x64-layout.md; F-5, F-6). */
 _Static_assert(sizeof(HTTP_KNOWN_HEADER) == 16, "HTTP_KNOWN_HEADER");

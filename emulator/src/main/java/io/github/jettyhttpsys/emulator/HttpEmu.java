@@ -46,6 +46,8 @@ public final class HttpEmu
 
     private static native void HttpEmuResetCallCounts();
 
+    private static native int HttpEmuSetStrict(int on);
+
     /**
      * @return whether the loaded {@code httpapi} library is the emulator
      */
@@ -65,12 +67,14 @@ public final class HttpEmu
      * @param requests requests not yet finished
      * @param pendingOverlapped operations issued and not yet completed
      * @param bufferedBytes bytes held in connection and body buffers
+     * @param completionsNotPending completions whose OVERLAPPED no longer read {@code STATUS_PENDING}: the caller
+     *     reused or rewrote it while the kernel owned it (cumulative since the library loaded, not a live count)
      */
     public record Counters(long sessions, long urlGroups, long queues, long ports, long connections, long requests,
-                           long pendingOverlapped, long bufferedBytes)
+                           long pendingOverlapped, long bufferedBytes, long completionsNotPending)
     {
         /**
-         * @return whether nothing is left
+         * @return whether no live object is left ({@link #completionsNotPending} is cumulative and not part of it)
          */
         public boolean allZero()
         {
@@ -85,13 +89,13 @@ public final class HttpEmu
     public static Counters counters()
     {
         requireAvailable();
-        try (Memory m = new Memory(64))
+        try (Memory m = new Memory(72))
         {
-            int rc = HttpEmuGetCounters(m, 64);
+            int rc = HttpEmuGetCounters(m, 72);
             if (rc != 0)
                 throw new IllegalStateException("HttpEmuGetCounters failed: " + rc);
             return new Counters(m.getLong(0), m.getLong(8), m.getLong(16), m.getLong(24), m.getLong(32), m.getLong(40),
-                m.getLong(48), m.getLong(56));
+                m.getLong(48), m.getLong(56), m.getLong(64));
         }
     }
 
@@ -170,6 +174,21 @@ public final class HttpEmu
     {
         requireAvailable();
         HttpEmuResetCallCounts();
+    }
+
+    /**
+     * Turns strict mode on or off (also on from the start with the environment variable {@code HTTPEMU_STRICT=1}).
+     * In strict mode every caller byte range an operation was given (send chunks, header strings, the unused
+     * tail of receive buffers) is overwritten with {@code 0xDD} when the operation completes, so a buffer freed,
+     * reused or shared before its completion shows up as wrong bytes instead of passing.
+     *
+     * @param on whether strict mode is on
+     * @return whether it was on before
+     */
+    public static boolean setStrict(boolean on)
+    {
+        requireAvailable();
+        return HttpEmuSetStrict(on ? 1 : 0) != 0;
     }
 
     private static void requireAvailable()
