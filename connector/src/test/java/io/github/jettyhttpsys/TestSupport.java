@@ -6,6 +6,7 @@ import java.time.Duration;
 
 import io.github.jettyhttpsys.emulator.HttpEmu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Helpers shared by the connector's tests. */
@@ -39,5 +40,8 @@ final class TestSupport
             return;
         HttpEmu.Counters c = HttpEmu.awaitAllZero(Duration.ofSeconds(10));
         assertTrue(c.allZero(), "emulator objects left behind: " + c);
+        // A completion for an OVERLAPPED that no longer read STATUS_PENDING: the connector touched
+        // (reused, rewrote) an OVERLAPPED while the operation was still in flight.
+        assertEquals(0, c.completionsNotPending(), "completions of OVERLAPPEDs rewritten while pending: " + c);
     }
 }
