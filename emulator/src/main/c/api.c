@@ -125,6 +125,9 @@ void emu_op_complete(op *o, ULONG err, ULONG bytes, int inline_call)
     o->ov->Internal = emu_win32_to_ntstatus(err);
     if (o->q && o->q->port && !(inline_call && err == NO_ERROR && o->q->skip_on_success))
         emu_port_post(o->q->port, o->q->key, o->ov, emu_win32_to_ntstatus(err), bytes);
+    else if (o->late_port != NULL)
+        emu_port_post(o->late_port, o->late_key, o->ov, emu_win32_to_ntstatus(err), bytes);
+    if (o->late_port != NULL) emu_port_unref(o->late_port);
     free(o);
 }
 

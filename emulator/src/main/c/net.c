@@ -241,6 +241,12 @@ void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset)
         for (op *s = c->sends; s != NULL; s = s->next) {
             if (s->r) s->r->sends_pending--;
             s->r = NULL;
+            if (s->q != NULL && s->q->port != NULL && s->late_port == NULL) { /* the queue may close first */
+                s->late_port = s->q->port;
+                s->late_key = s->q->key;
+                emu_port_ref(s->late_port);
+            }
+            s->q = NULL;
         }
         c->abort_send_err = send_err;
     }

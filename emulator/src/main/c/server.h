@@ -185,6 +185,9 @@ struct op {
     /* a send completed while its API call is still running (F-61): the call reports it */
     int issuing, done_inline;
     emu_ranges given;      /* strict mode: overwritten when the operation completes */
+    /* a send left to a writer by an abort: its queue may be freed first, so the port is held here */
+    emu_port *late_port;
+    ULONG_PTR late_key;
     /* sync completion */
     int sync, done;
     ULONG result;
