@@ -168,10 +168,33 @@ public class FaultInjectionTest
     {
         start();
         client.GET("http://127.0.0.1:" + port + "/warm");
-        HttpEmu.failNext(function, count, error);
-        for (int i = 0; i < Math.min(count, 10); i++)
-            mix();
-        HttpEmu.clearFaults();
+        // The connector's log during the faults: one line per cause, not one per failure.
+        org.eclipse.jetty.logging.StdErrAppender appender = (org.eclipse.jetty.logging.StdErrAppender)
+            ((org.eclipse.jetty.logging.JettyLogger)org.slf4j.LoggerFactory.getLogger(RequestQueueLogger.NAME)).getAppender();
+        java.io.PrintStream original = appender.getStream();
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        appender.setStream(new java.io.PrintStream(new TeeStream(original != null ? original : System.err, captured), true));
+        try
+        {
+            HttpEmu.failNext(function, count, error);
+            for (int i = 0; i < Math.min(count, 10); i++)
+                mix();
+            if (function.equals("GetQueuedCompletionStatusEx") || function.equals("HttpReceiveHttpRequest"))
+            {
+                // let every injected failure be taken before counting lines
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (HttpEmu.callCount(function) < count && System.nanoTime() < until)
+                    Thread.sleep(5);
+            }
+        }
+        finally
+        {
+            HttpEmu.clearFaults();
+            appender.setStream(original);
+        }
+        long lines = captured.toString(StandardCharsets.UTF_8).lines()
+            .filter(l -> l.contains(function) && (l.contains(":WARN") || l.contains(":ERROR"))).count();
+        assertTrue(lines <= 1, lines + " log lines for " + count + " failures of " + function + ":\n" + captured);
         assertEquals(0, hangs, "requests that hung under faults of " + function);
         String base = "http://127.0.0.1:" + port;
         for (int i = 0; i < 20; i++)
@@ -188,5 +211,38 @@ public class FaultInjectionTest
             Thread.sleep(5);
         assertEquals(0, connector.getActiveRequests(), "requests left active after faults of " + function);
         assertTrue(HttpEmu.callCount(function) > 0, function + " was called");
+    }
+
+    /** The logger the engine uses; its appender is the one every logger of this JVM writes through. */
+    private static final class RequestQueueLogger
+    {
+        static final String NAME = "io.github.jettyhttpsys.engine.RequestQueue";
+    }
+
+    /** Writes to the real stream and keeps a copy. */
+    private static final class TeeStream extends java.io.OutputStream
+    {
+        private final java.io.OutputStream _a;
+        private final java.io.OutputStream _b;
+
+        TeeStream(java.io.OutputStream a, java.io.OutputStream b)
+        {
+            _a = a;
+            _b = b;
+        }
+
+        @Override
+        public synchronized void write(int c) throws java.io.IOException
+        {
+            _a.write(c);
+            _b.write(c);
+        }
+
+        @Override
+        public synchronized void write(byte[] buf, int off, int len) throws java.io.IOException
+        {
+            _a.write(buf, off, len);
+            _b.write(buf, off, len);
+        }
     }
 }

@@ -201,15 +201,28 @@ public final class CompletionPort
                     // queued (OVERLAPPED_ENTRY.Internal is reserved); the byte count is the entry's.
                     int status = (int)op.view().getLong(Layout.OVERLAPPED_INTERNAL);
                     int bytes = entries.getInt(at + Layout.OVERLAPPED_ENTRY_BYTES);
-                    try
-                    {
-                        op.complete(Layout.ntStatusToWin32(status), bytes);
-                    }
-                    catch (Throwable x)
-                    {
-                        LOG.warn("Completion handler of {} failed", op, x);
-                    }
+                    complete(op, Layout.ntStatusToWin32(status), bytes);
                 }
+            }
+        }
+    }
+
+    /** Runs one completion; nothing it throws, not even from logging, may end a completion thread. */
+    private static void complete(NativeOp op, int error, int bytes)
+    {
+        try
+        {
+            op.complete(error, bytes);
+        }
+        catch (Throwable x)
+        {
+            try
+            {
+                LOG.warn("Completion handler of {} failed", op, x);
+            }
+            catch (Throwable ignored)
+            {
+                // the log itself failed: the thread must go on draining
             }
         }
     }

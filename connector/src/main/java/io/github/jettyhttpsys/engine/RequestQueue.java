@@ -48,6 +48,8 @@ public final class RequestQueue
     private volatile boolean _receiving;
     private volatile Delayer _delayer;
     private final java.util.concurrent.atomic.AtomicInteger _receiveFailures = new java.util.concurrent.atomic.AtomicInteger();
+    private int _loggedError;         // guarded by _receiveFailures: the cause last logged, 0 when healthy
+    private long _lastFailure;        // guarded by _receiveFailures
 
     /**
      * @param config what to open
@@ -436,16 +438,40 @@ public final class RequestQueue
         private void retryLater(int error)
         {
             int run = _receiveFailures.incrementAndGet();
-            if (run == 1)
+            boolean log;
+            synchronized (_receiveFailures)
+            {
+                // One line per cause: a burst of the same error (on any of the receives) is told once.
+                log = error != _loggedError;
+                _loggedError = error;
+                _lastFailure = System.nanoTime();
+            }
+            if (log)
                 LOG.warn("HttpReceiveHttpRequest failed: {}; retrying with back-off until it works again", Layout.describeError(error));
             else if (LOG.isDebugEnabled())
-                LOG.debug("HttpReceiveHttpRequest failed again ({} in a row): {}", run, Layout.describeError(error));
+                LOG.debug("HttpReceiveHttpRequest failed again ({} so far): {}", run, Layout.describeError(error));
             long delay = Math.min(100L, 1L << Math.min(_failures, 7));
             Delayer delayer = _delayer;
             if (delayer == null)
                 _executor.execute(() -> receive(0));
             else
                 delayer.schedule(() -> receive(0), delay);
+        }
+
+        /** A receive worked: once a second passed without failures, say so once and forget the cause. */
+        private void received()
+        {
+            if (_receiveFailures.get() == 0)
+                return;
+            int run;
+            synchronized (_receiveFailures)
+            {
+                if (_loggedError == 0 || System.nanoTime() - _lastFailure < TimeUnit.SECONDS.toNanos(1))
+                    return;
+                _loggedError = 0;
+                run = _receiveFailures.getAndSet(0);
+            }
+            LOG.info("HttpReceiveHttpRequest works again after {} failures", run);
         }
 
         @Override
@@ -456,9 +482,7 @@ public final class RequestQueue
                 case Layout.NO_ERROR ->
                 {
                     _failures = 0;
-                    int run = _receiveFailures.getAndSet(0);
-                    if (run > 0)
-                        LOG.info("HttpReceiveHttpRequest works again after {} failures", run);
+                    received();
                     ByteBuffer b = view().duplicate();
                     b.position(PAYLOAD);
                     try

@@ -394,6 +394,7 @@ public final class Layout
             case ERROR_HANDLE_EOF -> "ERROR_HANDLE_EOF";
             case ERROR_NOT_SUPPORTED -> "ERROR_NOT_SUPPORTED";
             case ERROR_NETNAME_DELETED -> "ERROR_NETNAME_DELETED";
+            case ERROR_NOT_ENOUGH_MEMORY -> "ERROR_NOT_ENOUGH_MEMORY";
             case ERROR_INVALID_PARAMETER -> "ERROR_INVALID_PARAMETER";
             case ERROR_ALREADY_EXISTS -> "ERROR_ALREADY_EXISTS (the URL prefix is registered already)";
             case ERROR_MORE_DATA -> "ERROR_MORE_DATA";
