@@ -169,20 +169,30 @@ static void protocol_info(SSL *s, const SSL_CIPHER *ci, HTTP_SSL_PROTOCOL_INFO *
         p->HashType = hash_alg(SSL_CIPHER_get_digest_nid(ci), &bits);
         p->HashStrength = bits;
     }
-    EVP_PKEY *tmp = NULL;
     int kx = SSL_CIPHER_get_kx_nid(ci);
     if (kx == NID_kx_rsa) {
         p->KeyExchangeType = CALG_RSA_KEYX;
         EVP_PKEY *k = SSL_get_privatekey(s);
         p->KeyExchangeStrength = k ? (ULONG)EVP_PKEY_get_bits(k) : 0;
-    } else if (SSL_get_peer_tmp_key(s, &tmp) == 1 && tmp != NULL) {
-        int id = EVP_PKEY_get_base_id(tmp);
-        p->KeyExchangeType = id == EVP_PKEY_DH || id == EVP_PKEY_DHX ? CALG_DH_EPHEM : CALG_ECDH_EPHEM;
-        p->KeyExchangeStrength = (ULONG)EVP_PKEY_get_bits(tmp);
-        EVP_PKEY_free(tmp);
-    } else {
-        p->KeyExchangeType = kx == NID_kx_dhe ? CALG_DH_EPHEM : CALG_ECDH_EPHEM;
+        return;
     }
+    /* Ephemeral (EC)DH, the only kind TLS 1.3 has: the group says which and how strong. */
+    int dh = 0;
+    switch (SSL_get_negotiated_group(s)) {
+    case NID_X9_62_prime256v1: bits = 256; break;
+    case NID_secp384r1: bits = 384; break;
+    case NID_secp521r1: bits = 521; break;
+    case NID_X25519: bits = 255; break;
+    case NID_X448: bits = 448; break;
+    case NID_ffdhe2048: bits = 2048; dh = 1; break;
+    case NID_ffdhe3072: bits = 3072; dh = 1; break;
+    case NID_ffdhe4096: bits = 4096; dh = 1; break;
+    case NID_ffdhe6144: bits = 6144; dh = 1; break;
+    case NID_ffdhe8192: bits = 8192; dh = 1; break;
+    default: bits = 0; dh = kx == NID_kx_dhe; break;
+    }
+    p->KeyExchangeType = dh ? CALG_DH_EPHEM : CALG_ECDH_EPHEM;
+    p->KeyExchangeStrength = bits;
 }
 
 /* After a handshake (the first or a renegotiation): what every request on the connection reports. */

@@ -135,7 +135,7 @@ static void sni_key(HTTP_SERVICE_CONFIG_SSL_SNI_KEY *k, WCHAR *host_w, const cha
     k->Host = host_w;
 }
 
-static __attribute__((unused)) ULONG bind_sni(const char *host, int port, const UCHAR *thumb, ULONG flags)
+static ULONG bind_sni(const char *host, int port, const UCHAR *thumb, ULONG flags)
 {
     HTTP_SERVICE_CONFIG_SSL_SNI_SET s;
     WCHAR hw[256];
@@ -147,7 +147,7 @@ static __attribute__((unused)) ULONG bind_sni(const char *host, int port, const 
     return HttpSetServiceConfiguration(NULL, HttpServiceConfigSslSniCertInfo, &s, sizeof(s), NULL);
 }
 
-static __attribute__((unused)) ULONG unbind_sni(const char *host, int port)
+static ULONG unbind_sni(const char *host, int port)
 {
     HTTP_SERVICE_CONFIG_SSL_SNI_SET s;
     WCHAR hw[256];
@@ -243,6 +243,241 @@ static void test_https_request_tls12_and_tls13(void)
     CHECK(counters_zero(2000));
 }
 
+static HTTP_SSL_PROTOCOL_INFO *proto_info(HTTP_REQUEST *r)
+{
+    for (USHORT i = 0; i < r->RequestInfoCount; i++)
+        if (r->pRequestInfo[i].InfoType == HttpRequestInfoTypeSslProtocol) return r->pRequestInfo[i].pInfo;
+    return NULL;
+}
+
+static int inside(const void *p, const void *buf, size_t len)
+{
+    return (const char *)p >= (const char *)buf && (const char *)p < (const char *)buf + len;
+}
+
+/* F-120, F-121, F-128..F-130 and acceptance checks (1) and (4) of chapter A. */
+static void test_ssl_info_and_protocol_info(void)
+{
+    server s;
+    server_open(&s);
+    CHECK_EQ(bind_ip(s.tcp_port, g_a, 0), NO_ERROR);
+    for (int v = 0; v < 2; v++) {
+        client c;
+        CHECK(tls_connect(&c, s.tcp_port, v == 0 ? TLS1_2_VERSION : TLS1_3_VERSION, NULL, NULL,
+                          v == 0 ? "ECDHE-RSA-AES256-GCM-SHA384" : NULL));
+        if (v == 1) SSL_CTX_set_ciphersuites(c.ctx, "TLS_AES_128_GCM_SHA256");
+        tls_send(&c, REQ);
+        char buf[16384];
+        HTTP_REQUEST *r = receive(&s, buf, sizeof(buf));
+        if (r == NULL) { tls_close(&c); continue; }
+        HTTP_SSL_INFO *si = r->pSslInfo;
+        CHECK(si != NULL && inside(si, buf, sizeof(buf)));
+        if (si != NULL) {
+            CHECK_EQ(si->ServerCertKeySize, 2048);      /* bits (F-121) */
+            CHECK(si->ConnectionKeySize == 256 || si->ConnectionKeySize == 128);
+            CHECK_EQ(si->ServerCertSubjectSize, strlen(si->pServerCertSubject));
+            CHECK_EQ(si->ServerCertIssuerSize, strlen(si->pServerCertIssuer));
+            CHECK(strstr(si->pServerCertSubject, "CN=a.test") != NULL);
+            CHECK_EQ(strcmp(si->pServerCertIssuer, "C=US, O=Emu Test, CN=Emu Test CA"), 0);
+            CHECK(si->pClientCertInfo == NULL);
+            CHECK_EQ(si->SslClientCertNegotiated, 0);
+        }
+        HTTP_SSL_PROTOCOL_INFO *p = proto_info(r);
+        CHECK_EQ(r->RequestInfoCount, 1);
+        CHECK(p != NULL && inside(p, buf, sizeof(buf)));
+        if (p != NULL && v == 0) {
+            CHECK_EQ(p->Protocol, SP_PROT_TLS1_2_SERVER);
+            CHECK_EQ(p->CipherType, CALG_AES_256);
+            CHECK_EQ(p->CipherStrength, 256);
+            CHECK_EQ(p->HashType, CALG_SHA_384);
+            CHECK_EQ(p->HashStrength, 0);
+            CHECK_EQ(p->KeyExchangeType, CALG_ECDH_EPHEM);
+            CHECK(p->KeyExchangeStrength > 0);
+        } else if (p != NULL) {
+            CHECK_EQ(p->Protocol, SP_PROT_TLS1_3_SERVER);
+            CHECK(p->CipherType == CALG_AES_128 || p->CipherType == CALG_AES_256);
+            CHECK(p->CipherStrength == 128 || p->CipherStrength == 256);
+            CHECK_EQ(p->KeyExchangeType, CALG_ECDH_EPHEM);
+        }
+        respond(&s, r->RequestId, "ok");
+        char got[4096];
+        tls_read(&c, got, sizeof(got));
+        tls_close(&c);
+    }
+    CHECK_EQ(unbind_ip(s.tcp_port), NO_ERROR);
+    server_close(&s);
+    CHECK(counters_zero(2000));
+}
+
+/* Plain HTTP to an https port is closed with no response; a port with no binding fails the handshake
+ * (F-119); a plain port still reports pSslInfo NULL (F-120). */
+static void test_plaintext_and_missing_binding(void)
+{
+    server s;
+    server_open(&s);
+    int fd = client_connect(s.tcp_port);
+    client_send(fd, REQ);
+    char got[1024];
+    long n = client_read(fd, got, sizeof(got), 3000);
+    CHECK(n <= 0 || strstr(got, "HTTP/") == NULL);
+    client_close(fd);
+    client c;
+    CHECK(!tls_connect(&c, s.tcp_port, 0, NULL, NULL, NULL)); /* no binding at all */
+    tls_close(&c);
+    CHECK_EQ(bind_sni("a.test", s.tcp_port, g_a, 0), NO_ERROR);
+    CHECK(!tls_connect(&c, s.tcp_port, 0, "other.test", NULL, NULL)); /* no host, no ip:port binding */
+    tls_close(&c);
+    CHECK_EQ(unbind_sni("a.test", s.tcp_port), NO_ERROR);
+
+    /* the same session serves a plain port: no TLS data there */
+    char u[128];
+    WCHAR w[128];
+    int plain = free_port();
+    snprintf(u, sizeof(u), "http://+:%d/", plain);
+    wide(u, w, 128);
+    CHECK_EQ(HttpAddUrlToUrlGroup(s.group, w, 1, 0), NO_ERROR);
+    snprintf(u, sizeof(u), "https://+:%d/other/", plain);
+    wide(u, w, 128);
+    CHECK_EQ(HttpAddUrlToUrlGroup(s.group, w, 1, 0), ERROR_SHARING_VIOLATION); /* one scheme per port */
+    fd = client_connect(plain);
+    client_send(fd, REQ);
+    char buf[8192];
+    HTTP_REQUEST *r = receive(&s, buf, sizeof(buf));
+    if (r != NULL) {
+        CHECK(r->pSslInfo == NULL);
+        CHECK_EQ(r->RequestInfoCount, 0);
+        respond(&s, r->RequestId, "plain");
+    }
+    client_read(fd, got, sizeof(got), 3000);
+    CHECK(strstr(got, "plain") != NULL);
+    client_close(fd);
+    server_close(&s);
+    CHECK(counters_zero(2000));
+}
+
+static void sni_of(server *s, HTTP_REQUEST *r, char *host, ULONG *flags)
+{
+    HTTP_REQUEST_PROPERTY_SNI p;
+    ULONG bytes = 0;
+    CHECK_EQ(HttpQueryRequestProperty(s->queue, r->RequestId, HttpRequestPropertySni, NULL, 0, &p, 10, &bytes, NULL),
+             ERROR_INSUFFICIENT_BUFFER);
+    CHECK_EQ(HttpQueryRequestProperty(s->queue, r->RequestId, HttpRequestPropertySni, NULL, 0, &p, sizeof(p), &bytes, NULL),
+             NO_ERROR);
+    CHECK_EQ(bytes, sizeof(p));
+    size_t i = 0;
+    for (; p.Hostname[i] && i < 255; i++) host[i] = (char)p.Hostname[i];
+    host[i] = 0;
+    *flags = p.Flags;
+}
+
+/* F-118, F-131: two certificates on one port chosen by SNI; the ip:port binding for the rest. */
+static void test_sni_two_certificates_one_port(void)
+{
+    server s;
+    server_open(&s);
+    CHECK_EQ(bind_sni("a.test", s.tcp_port, g_a, 0), NO_ERROR);
+    CHECK_EQ(bind_sni("B.test", s.tcp_port, g_b, 0), NO_ERROR);
+    CHECK_EQ(bind_ip(s.tcp_port, g_b, 0), NO_ERROR);
+    const char *snis[] = {"a.test", "b.test", NULL, "unbound.test"};
+    const char *want[] = {"CN=a.test", "CN=b.test", "CN=b.test", "CN=b.test"};
+    ULONG want_flags[] = {HTTP_REQUEST_PROPERTY_SNI_FLAG_SNI_USED, HTTP_REQUEST_PROPERTY_SNI_FLAG_SNI_USED,
+                          HTTP_REQUEST_PROPERTY_SNI_FLAG_NO_SNI, 0};
+    for (int i = 0; i < 4; i++) {
+        client c;
+        CHECK(tls_connect(&c, s.tcp_port, 0, snis[i], NULL, NULL));
+        X509 *peer = SSL_get1_peer_certificate(c.ssl);
+        char cn[256] = "";
+        if (peer) X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof(cn));
+        CHECK_EQ(strcmp(cn, want[i] + 3), 0);
+        X509_free(peer);
+        tls_send(&c, REQ);
+        char buf[16384];
+        HTTP_REQUEST *r = receive(&s, buf, sizeof(buf));
+        if (r != NULL) {
+            CHECK(r->pSslInfo && strstr(r->pSslInfo->pServerCertSubject, want[i]) != NULL);
+            char host[256];
+            ULONG flags = 99;
+            sni_of(&s, r, host, &flags);
+            CHECK_EQ(strcmp(host, snis[i] ? snis[i] : ""), 0);
+            CHECK_EQ(flags, want_flags[i]);
+            respond(&s, r->RequestId, "sni");
+        }
+        char got[4096];
+        tls_read(&c, got, sizeof(got));
+        tls_close(&c);
+    }
+    CHECK_EQ(unbind_sni("a.test", s.tcp_port), NO_ERROR);
+    CHECK_EQ(unbind_sni("b.test", s.tcp_port), NO_ERROR);
+    CHECK_EQ(unbind_ip(s.tcp_port), NO_ERROR);
+    server_close(&s);
+    CHECK(counters_zero(2000));
+}
+
+/* F-112..F-117: the configuration records: duplicates, unknown keys, query sizes, enumeration. */
+static void test_service_configuration_records(void)
+{
+    CHECK_EQ(HttpInitialize(V2, HTTP_INITIALIZE_CONFIG, NULL), NO_ERROR);
+    int port = free_port();
+    UCHAR unknown[20] = {1, 2, 3};
+    CHECK_EQ(bind_ip(port, unknown, 0), ERROR_NO_SUCH_LOGON_SESSION); /* F-112: not in the store */
+    ULONG flags = HTTP_SERVICE_CONFIG_SSL_FLAG_NEGOTIATE_CLIENT_CERT | HTTP_SERVICE_CONFIG_SSL_FLAG_DISABLE_HTTP2;
+    CHECK_EQ(bind_ip(port, g_a, flags), NO_ERROR);
+    CHECK_EQ(bind_ip(port, g_b, 0), ERROR_ALREADY_EXISTS); /* F-112: delete first */
+
+    HTTP_SERVICE_CONFIG_SSL_QUERY q;
+    memset(&q, 0, sizeof(q));
+    SOCKADDR_IN a;
+    q.QueryDesc = HttpServiceConfigQueryExact;
+    q.KeyDesc.pIpPort = ip_key(&a, port);
+    ULONG need = 0;
+    CHECK_EQ(HttpQueryServiceConfiguration(NULL, HttpServiceConfigSSLCertInfo, &q, sizeof(q), NULL, 0, &need, NULL),
+             ERROR_INSUFFICIENT_BUFFER);
+    CHECK(need > sizeof(HTTP_SERVICE_CONFIG_SSL_SET));
+    char out[1024];
+    ULONG got = 0;
+    CHECK_EQ(HttpQueryServiceConfiguration(NULL, HttpServiceConfigSSLCertInfo, &q, sizeof(q), out, need, &got, NULL),
+             NO_ERROR);
+    CHECK_EQ(got, need);
+    HTTP_SERVICE_CONFIG_SSL_SET *set = (HTTP_SERVICE_CONFIG_SSL_SET *)out;
+    CHECK(inside(set->KeyDesc.pIpPort, out, need) && inside(set->ParamDesc.pSslHash, out, need));
+    CHECK_EQ(set->ParamDesc.SslHashLength, 20);
+    CHECK_EQ(memcmp(set->ParamDesc.pSslHash, g_a, 20), 0);
+    CHECK_EQ(set->ParamDesc.DefaultFlags, flags);
+    CHECK_EQ(ntohs(((SOCKADDR_IN *)set->KeyDesc.pIpPort)->sin_port), port);
+
+    q.QueryDesc = HttpServiceConfigQueryNext;
+    q.dwToken = 0;
+    CHECK_EQ(HttpQueryServiceConfiguration(NULL, HttpServiceConfigSSLCertInfo, &q, sizeof(q), out, sizeof(out), &got, NULL),
+             NO_ERROR);
+    q.dwToken = 1;
+    CHECK_EQ(HttpQueryServiceConfiguration(NULL, HttpServiceConfigSSLCertInfo, &q, sizeof(q), out, sizeof(out), &got, NULL),
+             ERROR_NO_MORE_ITEMS);
+
+    CHECK_EQ(unbind_ip(port), NO_ERROR);
+    CHECK_EQ(unbind_ip(port), ERROR_FILE_NOT_FOUND);
+    q.QueryDesc = HttpServiceConfigQueryExact;
+    CHECK_EQ(HttpQueryServiceConfiguration(NULL, HttpServiceConfigSSLCertInfo, &q, sizeof(q), out, sizeof(out), &got, NULL),
+             ERROR_FILE_NOT_FOUND);
+
+    CHECK_EQ(bind_sni("a.test", port, g_a, 0), NO_ERROR);
+    CHECK_EQ(bind_sni("A.TEST", port, g_b, 0), ERROR_ALREADY_EXISTS);
+    HTTP_SERVICE_CONFIG_SSL_SNI_QUERY sq;
+    WCHAR hw[256];
+    memset(&sq, 0, sizeof(sq));
+    sni_key(&sq.KeyDesc, hw, "a.test", port);
+    CHECK_EQ(HttpQueryServiceConfiguration(NULL, HttpServiceConfigSslSniCertInfo, &sq, sizeof(sq), out, 10, &need, NULL),
+             ERROR_INSUFFICIENT_BUFFER);
+    CHECK_EQ(HttpQueryServiceConfiguration(NULL, HttpServiceConfigSslSniCertInfo, &sq, sizeof(sq), out, sizeof(out), &got, NULL),
+             NO_ERROR);
+    HTTP_SERVICE_CONFIG_SSL_SNI_SET *sset = (HTTP_SERVICE_CONFIG_SSL_SNI_SET *)out;
+    CHECK(sset->KeyDesc.Host != NULL && sset->KeyDesc.Host[0] == 'a' && sset->KeyDesc.Host[6] == 0);
+    CHECK_EQ(memcmp(sset->ParamDesc.pSslHash, g_a, 20), 0);
+    CHECK_EQ(unbind_sni("a.test", port), NO_ERROR);
+    CHECK_EQ(unbind_sni("a.test", port), ERROR_FILE_NOT_FOUND);
+    CHECK_EQ(HttpTerminate(HTTP_INITIALIZE_CONFIG, NULL), NO_ERROR);
+    CHECK_EQ(bind_ip(port, g_a, 0), ERROR_DLL_INIT_FAILED); /* F-112: needs HTTP_INITIALIZE_CONFIG */
+}
+
 int main(void)
 {
     g_dir = getenv("EMU_TEST_CERTS");
@@ -250,6 +485,10 @@ int main(void)
     CHECK_EQ(HttpEmuAddCertificate(path("a.pem"), g_a), NO_ERROR);
     CHECK_EQ(HttpEmuAddCertificate(path("b.pem"), g_b), NO_ERROR);
     test_https_request_tls12_and_tls13();
+    test_ssl_info_and_protocol_info();
+    test_plaintext_and_missing_binding();
+    test_sni_two_certificates_one_port();
+    test_service_configuration_records();
     CHECK_EQ(HttpEmuClearCertificates(), NO_ERROR);
     return finish();
 }
