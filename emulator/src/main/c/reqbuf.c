@@ -187,6 +187,7 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
 
     if (t != NULL) {
         HTTP_SSL_INFO *si = (HTTP_SSL_INFO *)(w->base + ssl_at);
+        memset(si, 0, sizeof(*si));
         si->ServerCertKeySize = t->server_key_bits;
         si->ConnectionKeySize = t->conn_key_bits;
         si->ServerCertIssuerSize = (ULONG)strlen(t->issuer);
@@ -196,12 +197,14 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
         si->SslClientCertNegotiated = t->cert_negotiated || t->client_der != NULL;
         if (t->client_der != NULL) {
             HTTP_SSL_CLIENT_CERT_INFO *ci = (HTTP_SSL_CLIENT_CERT_INFO *)(w->base + cci_at);
+            memset(ci, 0, sizeof(*ci));
             ci->CertFlags = t->client_cert_flags;
             ci->CertEncodedSize = (ULONG)t->client_der_len;
             ci->pCertEncoded = memcpy(w->base + der_at, t->client_der, t->client_der_len);
             si->pClientCertInfo = ci;
         }
         HTTP_REQUEST_INFO *ri = (HTTP_REQUEST_INFO *)(w->base + ri_at);
+        memset(ri, 0, sizeof(*ri));
         ri->InfoType = HttpRequestInfoTypeSslProtocol;
         ri->InfoLength = sizeof(HTTP_SSL_PROTOCOL_INFO);
         ri->pInfo = memcpy(w->base + proto_at, &t->proto, sizeof(t->proto));

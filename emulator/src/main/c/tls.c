@@ -384,6 +384,8 @@ EMU_EXPORT ULONG HttpReceiveClientCertificate(HANDLE h, HTTP_CONNECTION_ID cid, 
     /* F-125: renegotiate, asking for a certificate; the call completes when that handshake ends. */
     c->tls_verify_err = 0;
     SSL_set_verify(c->ssl, SSL_VERIFY_PEER, verify_cb);
+    /* A resumed session would skip the certificate request: a full handshake it is. */
+    SSL_set_options(c->ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
     ERR_clear_error();
     if (SSL_renegotiate(c->ssl) != 1) {
         ERR_clear_error();

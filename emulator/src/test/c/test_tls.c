@@ -19,7 +19,7 @@
 
 static const HTTPAPI_VERSION V2 = HTTPAPI_VERSION_2;
 static const char *g_dir;
-static UCHAR g_a[20], g_b[20];
+static UCHAR g_a[20], g_b[20], g_ca[20];
 
 static const char *path(const char *name)
 {
@@ -478,6 +478,158 @@ static void test_service_configuration_records(void)
     CHECK_EQ(bind_ip(port, g_a, 0), ERROR_DLL_INIT_FAILED); /* F-112: needs HTTP_INITIALIZE_CONFIG */
 }
 
+/* The DER of a PEM file's first certificate. */
+static int der_of(const char *pem, unsigned char *out, int cap)
+{
+    FILE *f = fopen(pem, "r");
+    if (f == NULL) return -1;
+    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (x == NULL) return -1;
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    if (n > 0 && n <= cap) memcpy(out, der, (size_t)n);
+    OPENSSL_free(der);
+    X509_free(x);
+    return n;
+}
+
+/* Acceptance check (2): a 40-byte buffer gives ERROR_MORE_DATA with the fixed struct only; then
+ * bytes + CertEncodedSize (F-124) gives the certificate. Returns CertFlags, or -1. */
+static long receive_cert(server *s, HTTP_CONNECTION_ID cid, const char *expect_pem, int overlapped)
+{
+    union { HTTP_SSL_CLIENT_CERT_INFO ci; char b[40]; } small;
+    ULONG bytes = 0;
+    ULONG rc;
+    if (overlapped) {
+        OVERLAPPED ov;
+        memset(&ov, 0, sizeof(ov));
+        rc = HttpReceiveClientCertificate(s->queue, cid, 0, &small.ci, sizeof(small), NULL, &ov);
+        CHECK(rc == ERROR_IO_PENDING || rc == ERROR_MORE_DATA);
+        ULONG st = 0;
+        CHECK(take_completion(s->port, &bytes, &st, 5000) == &ov);
+        rc = st;
+    } else {
+        rc = HttpReceiveClientCertificate(s->queue, cid, 0, &small.ci, sizeof(small), &bytes, NULL);
+    }
+    CHECK_EQ(rc, ERROR_MORE_DATA);
+    CHECK_EQ(bytes, sizeof(HTTP_SSL_CLIENT_CERT_INFO));
+    if (rc != ERROR_MORE_DATA) return -1;
+    ULONG size = bytes + small.ci.CertEncodedSize;
+    HTTP_SSL_CLIENT_CERT_INFO *ci = malloc(size);
+    CHECK_EQ(HttpReceiveClientCertificate(s->queue, cid, 0, ci, size, &bytes, NULL), NO_ERROR);
+    CHECK_EQ(bytes, size);
+    unsigned char der[8192];
+    int n = der_of(expect_pem, der, sizeof(der));
+    CHECK_EQ(ci->CertEncodedSize, n);
+    CHECK(ci->pCertEncoded == (PUCHAR)(ci + 1));
+    CHECK(n > 0 && memcmp(ci->pCertEncoded, der, (size_t)n) == 0);
+    long flags = ci->CertFlags;
+    free(ci);
+    return flags;
+}
+
+/* F-122, F-127: the binding negotiates at the handshake: the certificate is in the request, trusted
+ * or not, and a later call returns it without renegotiating; a client without one gets NOT_FOUND. */
+static void test_client_certificate_at_handshake(void)
+{
+    server s;
+    server_open(&s);
+    CHECK_EQ(bind_ip(s.tcp_port, g_a, HTTP_SERVICE_CONFIG_SSL_FLAG_NEGOTIATE_CLIENT_CERT), NO_ERROR);
+    const char *certs[] = {"client.pem", "self.pem", NULL};
+    const long want_flags[] = {0, 0x800B0109L /* CERT_E_UNTRUSTEDROOT */, -1};
+    for (int i = 0; i < 3; i++) {
+        for (int v = 0; v < 2; v++) {
+            client c;
+            CHECK(tls_connect(&c, s.tcp_port, v == 0 ? TLS1_2_VERSION : TLS1_3_VERSION, NULL,
+                              certs[i] ? path(certs[i]) : NULL, NULL));
+            tls_send(&c, REQ);
+            char buf[16384];
+            HTTP_REQUEST *r = receive(&s, buf, sizeof(buf));
+            if (r == NULL) { tls_close(&c); continue; }
+            HTTP_SSL_INFO *si = r->pSslInfo;
+            CHECK(si != NULL && si->SslClientCertNegotiated != 0);
+            if (certs[i] != NULL) {
+                CHECK(si && si->pClientCertInfo != NULL && inside(si->pClientCertInfo, buf, sizeof(buf)));
+                if (si && si->pClientCertInfo) {
+                    CHECK_EQ(si->pClientCertInfo->CertFlags, want_flags[i]);
+                    CHECK(inside(si->pClientCertInfo->pCertEncoded, buf, sizeof(buf)));
+                }
+                CHECK_EQ(receive_cert(&s, r->ConnectionId, path(certs[i]), v), want_flags[i]);
+            } else {
+                CHECK(si && si->pClientCertInfo == NULL);
+                HTTP_SSL_CLIENT_CERT_INFO ci;
+                ULONG bytes = 0;
+                CHECK_EQ(HttpReceiveClientCertificate(s.queue, r->ConnectionId, 0, &ci, sizeof(ci), &bytes, NULL),
+                         ERROR_NOT_FOUND); /* acceptance check (3) */
+            }
+            HTTP_SSL_CLIENT_CERT_INFO tiny;
+            CHECK_EQ(HttpReceiveClientCertificate(s.queue, r->ConnectionId, 0, &tiny, 16, NULL, NULL),
+                     ERROR_INSUFFICIENT_BUFFER);
+            respond(&s, r->RequestId, "cert");
+            char got[4096];
+            tls_read(&c, got, sizeof(got));
+            CHECK(strstr(got, "cert") != NULL);
+            tls_close(&c);
+        }
+    }
+    CHECK_EQ(unbind_ip(s.tcp_port), NO_ERROR);
+    server_close(&s);
+    CHECK(counters_zero(2000));
+}
+
+typedef struct reader {
+    client *c;
+    char got[4096];
+    pthread_t t;
+} reader;
+
+static void *reader_main(void *arg)
+{
+    reader *rd = arg;
+    tls_read(rd->c, rd->got, sizeof(rd->got));
+    return NULL;
+}
+
+/* F-125: no negotiation at the handshake: on TLS 1.2 the call renegotiates while the client waits for
+ * its response (it reads, so OpenSSL answers the HelloRequest); on TLS 1.3 there is none (F-126). */
+static void test_client_certificate_by_renegotiation(void)
+{
+    server s;
+    server_open(&s);
+    CHECK_EQ(bind_ip(s.tcp_port, g_a, 0), NO_ERROR);
+    for (int i = 0; i < 4; i++) {
+        int tls13 = i == 3;
+        const char *pem = i == 2 || i == 3 ? (tls13 ? path("client.pem") : NULL) : path("client.pem");
+        client c;
+        CHECK(tls_connect(&c, s.tcp_port, tls13 ? TLS1_3_VERSION : TLS1_2_VERSION, NULL, pem, NULL));
+        tls_send(&c, REQ);
+        char buf[16384];
+        HTTP_REQUEST *r = receive(&s, buf, sizeof(buf));
+        if (r == NULL) { tls_close(&c); continue; }
+        CHECK(r->pSslInfo && r->pSslInfo->SslClientCertNegotiated == 0 && r->pSslInfo->pClientCertInfo == NULL);
+        reader rd;
+        memset(&rd, 0, sizeof(rd));
+        rd.c = &c;
+        pthread_create(&rd.t, NULL, reader_main, &rd);
+        if (i < 2) {
+            CHECK_EQ(receive_cert(&s, r->ConnectionId, path("client.pem"), i == 1), 0);
+        } else {
+            HTTP_SSL_CLIENT_CERT_INFO ci;
+            ULONG bytes = 0;
+            CHECK_EQ(HttpReceiveClientCertificate(s.queue, r->ConnectionId, 0, &ci, sizeof(ci), &bytes, NULL),
+                     ERROR_NOT_FOUND);
+        }
+        respond(&s, r->RequestId, "renegotiated");
+        pthread_join(rd.t, NULL);
+        CHECK(strstr(rd.got, "renegotiated") != NULL);
+        tls_close(&c);
+    }
+    CHECK_EQ(unbind_ip(s.tcp_port), NO_ERROR);
+    server_close(&s);
+    CHECK(counters_zero(2000));
+}
+
 int main(void)
 {
     g_dir = getenv("EMU_TEST_CERTS");
@@ -489,6 +641,9 @@ int main(void)
     test_plaintext_and_missing_binding();
     test_sni_two_certificates_one_port();
     test_service_configuration_records();
+    CHECK_EQ(HttpEmuAddCertificate(path("ca.pem"), g_ca), NO_ERROR); /* trusted from here on */
+    test_client_certificate_at_handshake();
+    test_client_certificate_by_renegotiation();
     CHECK_EQ(HttpEmuClearCertificates(), NO_ERROR);
     return finish();
 }
