@@ -357,6 +357,16 @@ int emu_tls_cancel_cert_ops(conn *c, queue *q, OVERLAPPED *ov)
     return found;
 }
 
+/* A result known during the call: success completes as usual (a packet unless skip mode); an error,
+ * ERROR_MORE_DATA included, returns synchronously with no packet, as the emulator's receives do. */
+static ULONG cert_inline(op *o, ULONG err, ULONG bytes, ULONG *bytes_out)
+{
+    if (err == NO_ERROR) return emu_op_inline(o, err, bytes, bytes_out);
+    if (bytes_out) *bytes_out = bytes;
+    free(o);
+    return err;
+}
+
 EMU_EXPORT ULONG HttpReceiveClientCertificate(HANDLE h, HTTP_CONNECTION_ID cid, ULONG flags,
                                               PHTTP_SSL_CLIENT_CERT_INFO buf, ULONG len, PULONG bytes_out,
                                               LPOVERLAPPED ov)
@@ -373,12 +383,12 @@ EMU_EXPORT ULONG HttpReceiveClientCertificate(HANDLE h, HTTP_CONNECTION_ID cid, 
     o = emu_op_new(OP_CERT, q, ov);
     if (o == NULL) { err = ERROR_NOT_ENOUGH_MEMORY; goto out; }
     /* The channel-binding token is not emulated: reported as absent (F-123's ERROR_NOT_FOUND). */
-    if (flags & HTTP_RECEIVE_SECURE_CHANNEL_TOKEN) { err = emu_op_inline(o, ERROR_NOT_FOUND, 0, bytes_out); goto out; }
+    if (flags & HTTP_RECEIVE_SECURE_CHANNEL_TOKEN) { err = cert_inline(o, ERROR_NOT_FOUND, 0, bytes_out); goto out; }
     /* F-122: negotiated already (at the handshake or by an earlier call): what it gave, no renegotiation.
      * TLS 1.3 has no renegotiation (F-126): nothing more can be asked for. */
     if (c->tls->client_der != NULL || c->tls->cert_negotiated || c->tls->tls13) {
         err = cert_fill(c->tls, buf, len, &bytes);
-        err = emu_op_inline(o, err, bytes, bytes_out);
+        err = cert_inline(o, err, bytes, bytes_out);
         goto out;
     }
     /* F-125: renegotiate, asking for a certificate; the call completes when that handshake ends. */
@@ -389,7 +399,7 @@ EMU_EXPORT ULONG HttpReceiveClientCertificate(HANDLE h, HTTP_CONNECTION_ID cid, 
     ERR_clear_error();
     if (SSL_renegotiate(c->ssl) != 1) {
         ERR_clear_error();
-        err = emu_op_inline(o, ERROR_NOT_FOUND, 0, bytes_out);
+        err = cert_inline(o, ERROR_NOT_FOUND, 0, bytes_out);
         goto out;
     }
     int rc = SSL_do_handshake(c->ssl); /* sends the HelloRequest */

@@ -4,6 +4,7 @@
 #   a.pem b.pem server certificates for a.test and b.test signed by the CA (certificate, CA, key)
 #   client.pem  a client certificate signed by the CA; self.pem a self-signed one (untrusted)
 set -eu
+command -v openssl >/dev/null || { echo "make_certs.sh: the openssl command is missing (package openssl)" >&2; exit 1; }
 d=$1
 mkdir -p "$d"
 cd "$d"
