@@ -634,6 +634,124 @@ static void test_client_certificate_by_renegotiation(void)
     CHECK(counters_zero(2000));
 }
 
+/* Reads one response with a Content-Length body; returns the body length, -1 on failure. */
+static long tls_read_response(client *t, char *body, size_t cap)
+{
+    char head[4096];
+    size_t hl = 0;
+    while (hl + 1 < sizeof(head)) {
+        int n = SSL_read(t->ssl, head + hl, 1);
+        if (n <= 0) return -1;
+        hl++;
+        if (hl >= 4 && memcmp(head + hl - 4, "\r\n\r\n", 4) == 0) break;
+    }
+    head[hl] = 0;
+    const char *cl = strcasestr(head, "Content-Length:");
+    if (cl == NULL || strncmp(head, "HTTP/1.1 200", 12) != 0) return -1;
+    size_t len = strtoul(cl + 15, NULL, 10), o = 0;
+    if (len > cap) return -1;
+    while (o < len) {
+        int n = SSL_read(t->ssl, body + o, (int)(len - o));
+        if (n <= 0) return -1;
+        o += (size_t)n;
+    }
+    return (long)len;
+}
+
+typedef struct bulk {
+    client c;
+    size_t up;             /* request body bytes per request */
+    size_t down;           /* expected response body bytes */
+    int ok;
+    pthread_t t;
+} bulk;
+
+static void *bulk_main(void *arg)
+{
+    bulk *b = arg;
+    char *body = malloc(b->up), *resp = malloc(b->down);
+    b->ok = 1;
+    for (int i = 0; i < 2; i++) {
+        for (size_t k = 0; k < b->up; k++) body[k] = (char)('a' + (k + (size_t)i) % 26);
+        char head[256];
+        snprintf(head, sizeof(head), "POST /up HTTP/1.1\r\nHost: localhost\r\nContent-Length: %zu\r\n\r\n", b->up);
+        if (SSL_write(b->c.ssl, head, (int)strlen(head)) <= 0 || SSL_write(b->c.ssl, body, (int)b->up) != (int)b->up) {
+            b->ok = 0;
+            break;
+        }
+        long n = tls_read_response(&b->c, resp, b->down);
+        if (n != (long)b->down) { b->ok = 0; break; }
+        for (size_t k = 0; k < b->down; k++)
+            if (resp[k] != (char)('A' + k % 26)) { b->ok = 0; break; }
+    }
+    free(body);
+    free(resp);
+    return NULL;
+}
+
+/* Keep-alive over TLS with bodies larger than every buffer on the way, both ways: reading pauses and
+ * resumes with bytes OpenSSL holds back, writes go out record by record. */
+static void test_keep_alive_and_large_bodies(void)
+{
+    server s;
+    server_open(&s);
+    CHECK_EQ(bind_ip(s.tcp_port, g_a, 0), NO_ERROR);
+    bulk b;
+    memset(&b, 0, sizeof(b));
+    b.up = 300 * 1024;
+    b.down = 1024 * 1024 + 7;
+    CHECK(tls_connect(&b.c, s.tcp_port, 0, NULL, NULL, NULL));
+    pthread_create(&b.t, NULL, bulk_main, &b);
+    char *out = malloc(b.down), *in = malloc(65536);
+    for (size_t k = 0; k < b.down; k++) out[k] = (char)('A' + k % 26);
+    HTTP_CONNECTION_ID first = 0;
+    for (int i = 0; i < 2; i++) {
+        char buf[16384];
+        HTTP_REQUEST *r = receive(&s, buf, sizeof(buf));
+        if (r == NULL) break;
+        if (i == 0) first = r->ConnectionId;
+        else CHECK_EQ(r->ConnectionId, first);
+        CHECK(r->pSslInfo != NULL);
+        HTTP_REQUEST_ID id = r->RequestId;
+        size_t total = 0;
+        int good = 1;
+        for (;;) {
+            ULONG got = 0;
+            ULONG rc = HttpReceiveRequestEntityBody(s.queue, id, 0, in, 65536, &got, NULL);
+            if (rc == ERROR_HANDLE_EOF) break;
+            CHECK_EQ(rc, NO_ERROR);
+            if (rc != NO_ERROR) { good = 0; break; }
+            for (ULONG k = 0; k < got; k++)
+                if (in[k] != (char)('a' + (total + k + (size_t)i) % 26)) good = 0;
+            total += got;
+        }
+        CHECK(good);
+        CHECK_EQ(total, b.up);
+        HTTP_RESPONSE resp;
+        memset(&resp, 0, sizeof(resp));
+        resp.StatusCode = 200;
+        resp.pReason = "OK";
+        resp.ReasonLength = 2;
+        HTTP_DATA_CHUNK ch[2];
+        ch[0].DataChunkType = ch[1].DataChunkType = HttpDataChunkFromMemory;
+        ch[0].FromMemory.pBuffer = out;
+        ch[0].FromMemory.BufferLength = 5000;
+        ch[1].FromMemory.pBuffer = out + 5000;
+        ch[1].FromMemory.BufferLength = (ULONG)(b.down - 5000);
+        resp.EntityChunkCount = 2;
+        resp.pEntityChunks = ch;
+        CHECK_EQ(HttpSendHttpResponse(s.queue, id, 0, &resp, NULL, NULL, NULL, 0, NULL, NULL), NO_ERROR);
+    }
+    pthread_join(b.t, NULL);
+    CHECK(b.ok);
+    tls_close(&b.c);
+    free(out);
+    free(in);
+    CHECK_EQ(unbind_ip(s.tcp_port), NO_ERROR);
+    server_close(&s);
+    CHECK(counters_zero(2000));
+}
+
 int main(void)
 {
     g_dir = getenv("EMU_TEST_CERTS");
@@ -643,6 +761,7 @@ int main(void)
     test_https_request_tls12_and_tls13();
     test_ssl_info_and_protocol_info();
     test_plaintext_and_missing_binding();
+    test_keep_alive_and_large_bodies();
     test_sni_two_certificates_one_port();
     test_service_configuration_records();
     CHECK_EQ(HttpEmuAddCertificate(path("ca.pem"), g_ca), NO_ERROR); /* trusted from here on */
