@@ -752,6 +752,62 @@ static void test_keep_alive_and_large_bodies(void)
     CHECK(counters_zero(2000));
 }
 
+/* A renegotiation the client does not answer (it is not reading): the pending call is cancelled by
+ * CancelIoEx, or ends when the client goes away. */
+static void test_client_certificate_cancel_and_disconnect(void)
+{
+    server s;
+    server_open(&s);
+    CHECK_EQ(bind_ip(s.tcp_port, g_a, 0), NO_ERROR);
+    for (int i = 0; i < 2; i++) {
+        client c;
+        CHECK(tls_connect(&c, s.tcp_port, TLS1_2_VERSION, NULL, NULL, NULL));
+        tls_send(&c, REQ);
+        char buf[16384];
+        HTTP_REQUEST *r = receive(&s, buf, sizeof(buf));
+        if (r == NULL) { tls_close(&c); continue; }
+        HTTP_SSL_CLIENT_CERT_INFO ci[4];
+        OVERLAPPED ov;
+        memset(&ov, 0, sizeof(ov));
+        CHECK_EQ(HttpReceiveClientCertificate(s.queue, r->ConnectionId, 0, ci, sizeof(ci), NULL, &ov), ERROR_IO_PENDING);
+        CHECK(take_completion(s.port, NULL, NULL, 200) == NULL); /* waits for the client */
+        ULONG st = 0;
+        if (i == 0) {
+            CHECK(CancelIoEx(s.queue, &ov));
+            CHECK(take_completion(s.port, NULL, &st, 5000) == &ov);
+            CHECK_EQ(st, ERROR_OPERATION_ABORTED);
+            respond(&s, r->RequestId, "after cancel");
+            char got[4096];
+            tls_read(&c, got, sizeof(got)); /* the client answers the HelloRequest while reading */
+            CHECK(strstr(got, "after cancel") != NULL);
+            tls_close(&c);
+        } else {
+            tls_close(&c);
+            CHECK(take_completion(s.port, NULL, &st, 5000) == &ov);
+            CHECK_EQ(st, ERROR_CONNECTION_INVALID);
+        }
+    }
+    CHECK_EQ(unbind_ip(s.tcp_port), NO_ERROR);
+    server_close(&s);
+    CHECK(counters_zero(2000));
+}
+
+static void test_add_certificate_errors(void)
+{
+    UCHAR t[20];
+    CHECK_EQ(HttpEmuAddCertificate(path("nothere.pem"), t), ERROR_FILE_NOT_FOUND);
+    CHECK_EQ(HttpEmuAddCertificate(path("a.crt"), t), ERROR_INVALID_DATA); /* no private key */
+    CHECK_EQ(HttpEmuAddCertificate(path("a.pem"), t), NO_ERROR);          /* again: the same thumbprint */
+    CHECK_EQ(memcmp(t, g_a, 20), 0);
+    unsigned char der[8192], sha[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int len = der_of(path("a.pem"), der, sizeof(der));
+    CHECK(len > 0 && EVP_Digest(der, (size_t)len, sha, &n, EVP_sha1(), NULL) == 1);
+    CHECK_EQ(n, 20);
+    CHECK_EQ(memcmp(t, sha, 20), 0); /* the SHA-1 thumbprint netsh's certhash names (F-115) */
+    CHECK_EQ(HttpEmuAddCertificate(NULL, t), ERROR_INVALID_PARAMETER);
+}
+
 int main(void)
 {
     g_dir = getenv("EMU_TEST_CERTS");
@@ -767,6 +823,8 @@ int main(void)
     CHECK_EQ(HttpEmuAddCertificate(path("ca.pem"), g_ca), NO_ERROR); /* trusted from here on */
     test_client_certificate_at_handshake();
     test_client_certificate_by_renegotiation();
+    test_client_certificate_cancel_and_disconnect();
+    test_add_certificate_errors();
     CHECK_EQ(HttpEmuClearCertificates(), NO_ERROR);
     return finish();
 }
