@@ -159,9 +159,11 @@ void emu_conn_update_events(conn *c)
     if (c->closed) return;
     /* TLS: OpenSSL may need the socket writable to go on reading, and bytes it already decrypted are
      * invisible to epoll; an always-writable socket makes the loop come back for them. */
-    int out = c->writing || (c->ssl != NULL && (c->tls_read_wants_write || (c->reading && emu_tls_pending(c))));
-    struct epoll_event ev = {.events = EPOLLRDHUP | (c->reading ? EPOLLIN : 0) | (out ? EPOLLOUT : 0),
-                             .data.ptr = c};
+    int tls = c->ssl != NULL;
+    int write_waits = tls && c->tls_write_wants_read; /* SSL_write needs the client's handshake bytes */
+    int in = c->reading || write_waits;
+    int out = (c->writing && !write_waits) || (tls && (c->tls_read_wants_write || (c->reading && emu_tls_pending(c))));
+    struct epoll_event ev = {.events = EPOLLRDHUP | (in ? EPOLLIN : 0) | (out ? EPOLLOUT : 0), .data.ptr = c};
     epoll_ctl(g_epoll, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -668,7 +670,7 @@ static void conn_on_event(conn *c, uint32_t events)
         emu_conn_peer_gone(c);
         return;
     }
-    if (events & (EPOLLIN | EPOLLHUP)) {
+    if ((events & (EPOLLIN | EPOLLHUP)) && (c->ssl == NULL || c->reading || (events & EPOLLHUP))) {
         conn_on_readable(c);
         if (c->closed) return;
     }

@@ -176,7 +176,7 @@ void emu_conn_flush(conn *c)
         return;
     }
     int want = c->out_head != NULL;
-    if (want != c->writing) {
+    if (want != c->writing || c->ssl != NULL) { /* TLS: a write waiting for a read changes the events too */
         c->writing = want;
         emu_conn_update_events(c);
     }
