@@ -16,6 +16,7 @@
 
 pthread_cond_t g_sync_cond = PTHREAD_COND_INITIALIZER;
 static int g_init_count;
+static int g_config_count; /* HttpInitialize calls with HTTP_INITIALIZE_CONFIG (F-112) */
 static ULONGLONG g_next_id = 0x1000000000000001ull;
 static session *g_sessions;
 static group *g_groups;
@@ -251,9 +252,9 @@ static ULONG parse_prefix(PCWSTR w, url *u)
     }
     s[n] = 0;
     const char *p;
-    if (strncasecmp(s, "https://", 8) == 0) return ERROR_NOT_SUPPORTED; /* TLS is out of the emulator's scope */
-    if (strncmp(s, "http://", 7) != 0) return ERROR_INVALID_PARAMETER;  /* F-102: lower-case scheme */
-    p = s + 7;
+    if (strncmp(s, "https://", 8) == 0) u->tls = 1; /* F-119: no certificate binding needed to register */
+    else if (strncmp(s, "http://", 7) != 0) return ERROR_INVALID_PARAMETER;  /* F-102: lower-case scheme */
+    p = s + (u->tls ? 8 : 7);
     const char *host_end;
     if (*p == '[') {
         host_end = strchr(p, ']');
@@ -283,7 +284,7 @@ static ULONG parse_prefix(PCWSTR w, url *u)
     if (u->path[pl - 1] != '/') u->path[pl++] = '/'; /* F-104 */
     u->path[pl] = 0;
     u->path_len = pl;
-    snprintf(u->text, sizeof(u->text), "http://%s:%d%s", u->host, u->port, u->path);
+    snprintf(u->text, sizeof(u->text), "%s://%s:%d%s", u->tls ? "https" : "http", u->host, u->port, u->path);
     return NO_ERROR;
 }
 
@@ -544,6 +545,8 @@ void emu_req_finished_send(req *r)
 
 static ULONG check_init(void) { return g_init_count > 0 ? NO_ERROR : ERROR_DLL_INIT_FAILED; }
 
+int emu_config_initialized(void) { return g_config_count > 0; }
+
 EMU_EXPORT ULONG HttpInitialize(HTTPAPI_VERSION v, ULONG flags, PVOID reserved)
 {
     ULONG f = emu_enter(FN_HttpInitialize);
@@ -554,6 +557,7 @@ EMU_EXPORT ULONG HttpInitialize(HTTPAPI_VERSION v, ULONG flags, PVOID reserved)
         return ERROR_INVALID_PARAMETER;
     pthread_mutex_lock(&g_emu_lock);
     g_init_count++;
+    if (flags & HTTP_INITIALIZE_CONFIG) g_config_count++;
     pthread_mutex_unlock(&g_emu_lock);
     return NO_ERROR; /* F-8 */
 }
@@ -565,6 +569,7 @@ EMU_EXPORT ULONG HttpTerminate(ULONG flags, PVOID reserved)
     if (reserved != NULL || (flags & ~(HTTP_INITIALIZE_SERVER | HTTP_INITIALIZE_CONFIG))) return ERROR_INVALID_PARAMETER;
     pthread_mutex_lock(&g_emu_lock);
     if (g_init_count > 0) g_init_count--;
+    if ((flags & HTTP_INITIALIZE_CONFIG) && g_config_count > 0) g_config_count--;
     pthread_mutex_unlock(&g_emu_lock);
     return NO_ERROR; /* F-9 */
 }
@@ -756,7 +761,7 @@ EMU_EXPORT ULONG HttpAddUrlToUrlGroup(HTTP_URL_GROUP_ID id, PCWSTR prefix, HTTP_
     if (err == NO_ERROR && g == NULL) err = ERROR_INVALID_PARAMETER;
     for (url *o = g_urls; err == NO_ERROR && o; o = o->next)
         if (strcmp(o->text, u->text) == 0) err = ERROR_ALREADY_EXISTS; /* F-104, F-105 */
-    if (err == NO_ERROR) err = emu_listener_acquire(u->port, &u->l); /* F-105: SHARING_VIOLATION */
+    if (err == NO_ERROR) err = emu_listener_acquire(u->port, u->tls, &u->l); /* F-105: SHARING_VIOLATION */
     if (err == NO_ERROR) {
         u->g = g;
         u->ctx = ctx;
@@ -1464,3 +1469,10 @@ out:
     pthread_mutex_unlock(&g_emu_lock);
     return err;
 }
+
+/* ---- operations for the calls other files implement (tls.c) ---- */
+
+op *emu_op_new(int kind, queue *q, OVERLAPPED *ov) { return op_new(kind, q, ov); }
+ULONG emu_op_pend(op *o, ULONG *bytes_out) { return op_pend(o, bytes_out); }
+ULONG emu_op_inline(op *o, ULONG err, ULONG bytes, ULONG *bytes_out) { return op_inline(o, err, bytes, bytes_out); }
+queue *emu_queue_find(HANDLE h) { return queue_from_handle(h); }

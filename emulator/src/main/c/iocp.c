@@ -152,6 +152,7 @@ static const struct { ULONG win32; ULONG nt; } k_status_map[] = {
     {ERROR_OPERATION_ABORTED, STATUS_CANCELLED},
     {ERROR_CONNECTION_INVALID, STATUS_CONNECTION_INVALID},
     {ERROR_CONNECTION_ABORTED, STATUS_CONNECTION_ABORTED},
+    {ERROR_NOT_FOUND, STATUS_NOT_FOUND}, /* no client certificate (F-123) */
 };
 
 ULONG emu_win32_to_ntstatus(ULONG err)

@@ -62,10 +62,12 @@ static void loop_start(void)
 
 /* ---- listeners ---- */
 
-ULONG emu_listener_acquire(int port, listener **out)
+ULONG emu_listener_acquire(int port, int tls, listener **out)
 {
     for (listener *l = g_listeners; l != NULL; l = l->next) {
         if (l->port == port) {
+            /* One port speaks one scheme: http and https prefixes on one port cannot both be served. */
+            if (l->tls != tls) return ERROR_SHARING_VIOLATION;
             l->refs++;
             *out = l;
             return NO_ERROR;
@@ -105,6 +107,7 @@ ULONG emu_listener_acquire(int port, listener **out)
     l->obj = OBJ_LISTENER;
     l->fd = fd;
     l->port = port;
+    l->tls = tls;
     l->refs = 1;
     l->next = g_listeners;
     g_listeners = l;
@@ -154,8 +157,13 @@ void emu_conn_account(conn *c)
 void emu_conn_update_events(conn *c)
 {
     if (c->closed) return;
-    struct epoll_event ev = {.events = EPOLLRDHUP | (c->reading ? EPOLLIN : 0) | (c->writing ? EPOLLOUT : 0),
-                             .data.ptr = c};
+    /* TLS: OpenSSL may need the socket writable to go on reading, and bytes it already decrypted are
+     * invisible to epoll; an always-writable socket makes the loop come back for them. */
+    int tls = c->ssl != NULL;
+    int write_waits = tls && c->tls_write_wants_read; /* SSL_write needs the client's handshake bytes */
+    int in = c->reading || write_waits;
+    int out = (c->writing && !write_waits) || (tls && (c->tls_read_wants_write || (c->reading && emu_tls_pending(c))));
+    struct epoll_event ev = {.events = EPOLLRDHUP | (in ? EPOLLIN : 0) | (out ? EPOLLOUT : 0), .data.ptr = c};
     epoll_ctl(g_epoll, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -176,6 +184,7 @@ void emu_conn_bury(conn *c)
         setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     }
     close(c->fd);
+    emu_tls_free(c);
     emu_out_free(c);
     ULONG err = c->abort_send_err ? c->abort_send_err : ERROR_CONNECTION_INVALID;
     while (c->sends) {
@@ -212,6 +221,7 @@ static void conn_destroy(conn *c, int reset)
         c->waits = w->next;
         emu_op_complete(w, NO_ERROR, 0, 0);
     }
+    emu_tls_fail_cert_ops(c, ERROR_CONNECTION_INVALID);
     if (c->g) c->g->connections--;
     c->l->conns--;
     free(c->in);
@@ -290,6 +300,7 @@ void emu_conn_begin_close(conn *c)
 {
     /* Lingering close: FIN after the last byte, then read and drop until the client closes, so
      * the response is not destroyed by a RST over unread input. */
+    if (c->ssl != NULL) emu_tls_close_notify(c);
     shutdown(c->fd, SHUT_WR);
     c->closing = 1;
     c->closing_since = emu_now();
@@ -512,7 +523,26 @@ static void conn_on_fin(conn *c)
     conn_set_reading(c, 0);
 }
 
+/* recv() on the socket, or SSL_read on a TLS connection, with recv()'s results. */
+static ssize_t conn_recv(conn *c, void *buf, size_t len)
+{
+    return c->ssl != NULL ? emu_tls_recv(c, buf, len) : recv(c->fd, buf, len, 0);
+}
+
+static void conn_on_readable_inner(conn *c);
+
 static void conn_on_readable(conn *c)
+{
+    if (c->ssl != NULL && c->tls == NULL) {
+        int rc = emu_tls_handshake(c);
+        if (rc < 0) { conn_destroy(c, 0); return; } /* F-119: no binding, or not TLS at all: no response */
+        if (rc == 0) return;
+    }
+    conn_on_readable_inner(c);
+    if (c->ssl != NULL && !c->closed) emu_tls_after_read(c);
+}
+
+static void conn_on_readable_inner(conn *c)
 {
     for (;;) {
         if (c->closing) {
@@ -536,7 +566,7 @@ static void conn_on_readable(conn *c)
             if (room > r->body_left) room = (size_t)r->body_left;
             if (room == 0) { conn_set_reading(c, 0); return; }
             char *end = r->state == R_FINAL ? r->body : r->body + r->body_off + r->body_len;
-            ssize_t n = recv(c->fd, end, room, 0);
+            ssize_t n = conn_recv(c, end, room);
             if (n > 0) {
                 c->last_activity = r->body_activity = emu_now();
                 r->body_left -= (uint64_t)n;
@@ -568,7 +598,7 @@ static void conn_on_readable(conn *c)
             c->in = n;
             c->in_cap = ncap;
         }
-        ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+        ssize_t n = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
         if (n > 0) {
             c->in_len += (size_t)n;
             c->last_activity = emu_now();
@@ -620,6 +650,12 @@ static void listener_accept(listener *l)
         getsockname(fd, (struct sockaddr *)&c->local, &sl);
         c->last_activity = emu_now();
         c->reading = 1;
+        if (l->tls && emu_tls_start(c) != 0) {
+            l->conns--;
+            close(fd);
+            free(c);
+            continue;
+        }
         c->hnext = g_conns[c->id % CONN_BUCKETS];
         g_conns[c->id % CONN_BUCKETS] = c;
         emu_count(CNT_CONNECTIONS, 1);
@@ -634,7 +670,7 @@ static void conn_on_event(conn *c, uint32_t events)
         emu_conn_peer_gone(c);
         return;
     }
-    if (events & (EPOLLIN | EPOLLHUP)) {
+    if ((events & (EPOLLIN | EPOLLHUP)) && (c->ssl == NULL || c->reading || (events & EPOLLHUP))) {
         conn_on_readable(c);
         if (c->closed) return;
     }
@@ -646,7 +682,18 @@ static void conn_on_event(conn *c, uint32_t events)
         else if (n < 0 && errno != EAGAIN) emu_conn_peer_gone(c);
         if (c->closed) return;
     }
-    if (events & EPOLLOUT) emu_conn_flush(c);
+    if (c->ssl != NULL && (events & EPOLLOUT) && (c->tls_read_wants_write || (c->reading && emu_tls_pending(c)))) {
+        c->tls_read_wants_write = 0;
+        conn_on_readable(c);
+        if (c->closed) return;
+    }
+    if (c->ssl != NULL && (events & EPOLLIN) && c->tls_write_wants_read) {
+        c->tls_write_wants_read = 0;
+        emu_conn_flush(c);
+        if (c->closed) return;
+    }
+    if ((events & EPOLLOUT) && (c->ssl == NULL || c->writing)) emu_conn_flush(c);
+    if (c->ssl != NULL && !c->closed) emu_conn_update_events(c);
 }
 
 void emu_conns_forget_group(group *g)
@@ -661,6 +708,7 @@ int emu_conns_cancel_waits(queue *q, OVERLAPPED *ov)
     int found = 0;
     for (int b = 0; b < CONN_BUCKETS; b++) {
         for (conn *c = g_conns[b]; c != NULL; c = c->hnext) {
+            found |= emu_tls_cancel_cert_ops(c, q, ov);
             for (op **pp = &c->waits; *pp;) {
                 op *w = *pp;
                 if (w->q == q && (ov == NULL || w->ov == ov)) {

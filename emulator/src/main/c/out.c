@@ -110,11 +110,39 @@ void emu_conn_kick(conn *c)
     emu_conn_update_events(c);
 }
 
+/* TLS: SSL_write runs with the lock held, as every other call on the connection's SSL does (one SSL
+ * object is not safe for two threads); the socket is non-blocking, so this never waits. The pieces
+ * are gathered into one record's worth: a retry after SSL_ERROR_WANT_WRITE starts at the same stream
+ * offset with the same bytes first, as OpenSSL requires. */
+static void tls_flush(conn *c)
+{
+    static char buf[16384]; /* guarded by g_emu_lock */
+    while (!c->closed && c->out_head != NULL) {
+        size_t n = 0;
+        for (seg *s = c->out_head; s != NULL && n < sizeof(buf); s = s->next) {
+            size_t k = s->len - s->off;
+            if (k > sizeof(buf) - n) k = sizeof(buf) - n;
+            memcpy(buf + n, s->p + s->off, k);
+            n += k;
+        }
+        ssize_t w = emu_tls_send(c, buf, n);
+        if (w < 0) {
+            if (errno == EAGAIN) break;
+            emu_conn_peer_gone(c); /* F-65 */
+            break;
+        }
+        out_consume(c, (size_t)w);
+        c->last_activity = emu_now();
+        conn_complete_sends(c);
+    }
+}
+
 void emu_conn_flush(conn *c)
 {
     if (c->closed || c->flushing) return;
     c->flushing = 1;
-    while (!c->closed && c->out_head != NULL) {
+    if (c->ssl != NULL) tls_flush(c);
+    while (c->ssl == NULL && !c->closed && c->out_head != NULL) {
         struct iovec iov[WRITE_IOV_MAX];
         int n = 0;
         for (seg *s = c->out_head; s != NULL && n < WRITE_IOV_MAX; s = s->next, n++) {
@@ -148,7 +176,7 @@ void emu_conn_flush(conn *c)
         return;
     }
     int want = c->out_head != NULL;
-    if (want != c->writing) {
+    if (want != c->writing || c->ssl != NULL) { /* TLS: a write waiting for a read changes the events too */
         c->writing = want;
         emu_conn_update_events(c);
     }

@@ -97,12 +97,14 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
     const char *q = memchr(h->target, '?', h->target_len);
     size_t query_len = q ? (size_t)(h->target + h->target_len - q) : 0;
     size_t host_len = strlen(r->host);
-    size_t full_chars_max = 7 + host_len + r->cooked_path_len + query_len;
+    const char *scheme = r->c->l->tls ? "https://" : "http://";
+    size_t scheme_len = strlen(scheme);
+    size_t full_chars_max = scheme_len + host_len + r->cooked_path_len + query_len;
     size_t url_at = w_alloc(w, (full_chars_max + 1) * 2, 2);
     size_t full_chars = 0, host_chars = 0, path_chars = 0, query_chars = 0;
     if (w->base && w_fits(w)) {
         WCHAR *u = (WCHAR *)(w->base + url_at);
-        full_chars = emu_utf8_to_utf16("http://", 7, u);
+        full_chars = emu_utf8_to_utf16(scheme, scheme_len, u);
         host_chars = emu_utf8_to_utf16(r->host, host_len, u + full_chars);
         full_chars += host_chars;
         path_chars = emu_utf8_to_utf16(r->cooked_path, r->cooked_path_len, u + full_chars);
@@ -166,8 +168,50 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
         }
         u_i++;
     }
+    /* F-120, F-121: every request on a TLS connection carries pSslInfo; F-122: the client certificate
+     * when the handshake negotiated one; F-128: the SslProtocol request info. All inside the buffer. */
+    const emu_tls_info *t = r->c->tls;
+    size_t ssl_at = 0, issuer_at = 0, subject_at = 0, cci_at = 0, der_at = 0, ri_at = 0, proto_at = 0;
+    if (t != NULL) {
+        ssl_at = w_alloc(w, sizeof(HTTP_SSL_INFO), 8);
+        issuer_at = w_alloc(w, strlen(t->issuer) + 1, 1);
+        subject_at = w_alloc(w, strlen(t->subject) + 1, 1);
+        if (t->client_der != NULL) {
+            cci_at = w_alloc(w, sizeof(HTTP_SSL_CLIENT_CERT_INFO), 8);
+            der_at = w_alloc(w, t->client_der_len, 1);
+        }
+        ri_at = w_alloc(w, sizeof(HTTP_REQUEST_INFO), 8);
+        proto_at = w_alloc(w, sizeof(HTTP_SSL_PROTOCOL_INFO), 4);
+    }
     if (out == NULL || !w_fits(w)) return;
 
+    if (t != NULL) {
+        HTTP_SSL_INFO *si = (HTTP_SSL_INFO *)(w->base + ssl_at);
+        memset(si, 0, sizeof(*si));
+        si->ServerCertKeySize = t->server_key_bits;
+        si->ConnectionKeySize = t->conn_key_bits;
+        si->ServerCertIssuerSize = (ULONG)strlen(t->issuer);
+        si->ServerCertSubjectSize = (ULONG)strlen(t->subject);
+        si->pServerCertIssuer = memcpy(w->base + issuer_at, t->issuer, strlen(t->issuer) + 1);
+        si->pServerCertSubject = memcpy(w->base + subject_at, t->subject, strlen(t->subject) + 1);
+        si->SslClientCertNegotiated = t->cert_negotiated || t->client_der != NULL;
+        if (t->client_der != NULL) {
+            HTTP_SSL_CLIENT_CERT_INFO *ci = (HTTP_SSL_CLIENT_CERT_INFO *)(w->base + cci_at);
+            memset(ci, 0, sizeof(*ci));
+            ci->CertFlags = t->client_cert_flags;
+            ci->CertEncodedSize = (ULONG)t->client_der_len;
+            ci->pCertEncoded = memcpy(w->base + der_at, t->client_der, t->client_der_len);
+            si->pClientCertInfo = ci;
+        }
+        HTTP_REQUEST_INFO *ri = (HTTP_REQUEST_INFO *)(w->base + ri_at);
+        memset(ri, 0, sizeof(*ri));
+        ri->InfoType = HttpRequestInfoTypeSslProtocol;
+        ri->InfoLength = sizeof(HTTP_SSL_PROTOCOL_INFO);
+        ri->pInfo = memcpy(w->base + proto_at, &t->proto, sizeof(t->proto));
+        out->pSslInfo = si;
+        out->RequestInfoCount = 1;
+        out->pRequestInfo = ri;
+    }
     out->Flags = 0;
     out->ConnectionId = r->c->id;
     out->RequestId = r->id;
@@ -185,9 +229,9 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
     out->CookedUrl.AbsPathLength = (USHORT)(path_chars * 2);
     out->CookedUrl.QueryStringLength = (USHORT)(query_chars * 2);
     out->CookedUrl.pFullUrl = u;
-    out->CookedUrl.pHost = u + 7;
-    out->CookedUrl.pAbsPath = u + 7 + host_chars;
-    out->CookedUrl.pQueryString = query_chars ? u + 7 + host_chars + path_chars : NULL;
+    out->CookedUrl.pHost = u + scheme_len;
+    out->CookedUrl.pAbsPath = u + scheme_len + host_chars;
+    out->CookedUrl.pQueryString = query_chars ? u + scheme_len + host_chars + path_chars : NULL;
     put_sockaddr(w->base + remote_at, &r->c->remote);
     put_sockaddr(w->base + local_at, &r->c->local);
     out->Address.pRemoteAddress = (PSOCKADDR)(w->base + remote_at);

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 #include "emu.h"
 #include "parse.h"
@@ -55,6 +56,7 @@ typedef struct url {
     char path[1024];        /* lower case, always ends with '/' (F-104) */
     size_t path_len;
     char text[1400];        /* normalised prefix, for duplicates (F-105) */
+    int tls;                /* https:// */
     listener *l;
     struct url *next;
 } url;
@@ -90,6 +92,7 @@ struct listener {
     int obj;
     int fd;
     int port;
+    int tls;               /* https: every connection does a TLS handshake first (tls.c) */
     int refs;              /* registered URLs on this port */
     int conns;             /* connections pointing here (conn.l): the struct outlives its socket until 0 */
     double paused_until;   /* accept paused after running out of descriptors, 0 when armed */
@@ -99,6 +102,21 @@ struct listener {
 };
 
 typedef struct seg seg;
+
+/* What a TLS connection reports with every request (F-120, F-121, F-128..F-131); built by tls.c when a
+ * handshake completes, owned by the connection. */
+typedef struct emu_tls_info {
+    USHORT server_key_bits, conn_key_bits;
+    char issuer[512], subject[512];
+    HTTP_SSL_PROTOCOL_INFO proto;
+    int tls13;
+    int cert_negotiated;            /* SslClientCertNegotiated: the handshake asked for a client certificate */
+    unsigned char *client_der;      /* the client's certificate, DER, NULL when it sent none */
+    size_t client_der_len;
+    ULONG client_cert_flags;        /* CertFlags: chain verification result (F-127) */
+    char sni[256];
+    ULONG sni_flags;
+} emu_tls_info;
 
 typedef struct conn {
     int obj;
@@ -114,6 +132,14 @@ typedef struct conn {
     int flushing;          /* one thread is writing with g_emu_lock released; it buries a closed conn */
     int reset_on_close;
     ULONG abort_send_err;  /* for sends an abort left to the writer */
+    struct ssl_st *ssl;    /* NULL on a plain connection (tls.c) */
+    emu_tls_info *tls;     /* set once the handshake is done */
+    int tls_read_wants_write;  /* SSL_read (or the handshake) waits for the socket to be writable */
+    int tls_write_wants_read;  /* SSL_write waits for the socket to be readable (renegotiation) */
+    op *cert_ops;          /* HttpReceiveClientCertificate waiting for a renegotiation (F-125) */
+    ULONG tls_binding_flags;   /* DefaultFlags of the binding the handshake used (F-116) */
+    ULONG tls_sni_flags;       /* HTTP_REQUEST_PROPERTY_SNI Flags (F-131) */
+    long tls_verify_err;       /* first X509 verification error of the client's chain, 0 = none */
     struct req *cur;
     group *g;              /* the group that served the last request (timeouts, limits) */
     int reading;           /* EPOLLIN armed */
@@ -164,7 +190,7 @@ typedef struct req {
     struct req *hnext, *qnext;
 } req;
 
-enum { OP_RECV, OP_BODY, OP_SEND, OP_WAIT };
+enum { OP_RECV, OP_BODY, OP_SEND, OP_WAIT, OP_CERT };
 
 struct op {
     int kind;
@@ -195,12 +221,31 @@ struct op {
     op *next;
 };
 
+/* tls.c: the TLS layer of a connection, OpenSSL over the non-blocking socket */
+int emu_tls_start(conn *c);           /* on accept on a TLS port; -1 when no TLS state could be made */
+int emu_tls_handshake(conn *c);       /* 1 done, 0 in progress, -1 failed (close without a response) */
+ssize_t emu_tls_recv(conn *c, void *buf, size_t len);       /* recv() semantics, errno EAGAIN to wait */
+ssize_t emu_tls_send(conn *c, const void *buf, size_t len); /* send() semantics, errno EAGAIN to wait */
+int emu_tls_pending(conn *c);         /* decrypted bytes held inside OpenSSL, which epoll cannot see */
+void emu_tls_close_notify(conn *c);
+void emu_tls_free(conn *c);
+void emu_tls_after_read(conn *c);     /* completes client-certificate calls once a renegotiation ends */
+void emu_tls_fail_cert_ops(conn *c, ULONG err);
+int emu_tls_cancel_cert_ops(conn *c, queue *q, OVERLAPPED *ov);
+
+/* api.c: operations, for the calls implemented in other files */
+op *emu_op_new(int kind, queue *q, OVERLAPPED *ov);
+ULONG emu_op_pend(op *o, ULONG *bytes_out);
+ULONG emu_op_inline(op *o, ULONG err, ULONG bytes, ULONG *bytes_out);
+queue *emu_queue_find(HANDLE h);
+int emu_config_initialized(void); /* HttpInitialize(HTTP_INITIALIZE_CONFIG) was called (F-112) */
+
 /* reqbuf.c */
 ULONG emu_fill_request(req *r, ULONG flags, void *buf, ULONG len, ULONG *used, size_t *body_taken);
 
 /* net.c */
 double emu_now(void);
-ULONG emu_listener_acquire(int port, listener **out);
+ULONG emu_listener_acquire(int port, int tls, listener **out); /* ERROR_SHARING_VIOLATION: the other scheme holds it */
 void emu_listener_release(listener *l);
 void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset);
 void emu_conn_peer_gone(conn *c); /* the client went away: FIN, RST or a failed write */

@@ -91,6 +91,93 @@ typedef struct _HTTP_DATA_CHUNK {
 } HTTP_DATA_CHUNK, *PHTTP_DATA_CHUNK;
 
 typedef struct _HTTP_SSL_INFO HTTP_SSL_INFO, *PHTTP_SSL_INFO;
+
+/* TLS (chapter A of the behaviour reference: F-112..F-131). */
+typedef struct _HTTP_SSL_CLIENT_CERT_INFO {
+    ULONG CertFlags; ULONG CertEncodedSize; PUCHAR pCertEncoded; HANDLE Token; BOOLEAN CertDeniedByMapper;
+} HTTP_SSL_CLIENT_CERT_INFO, *PHTTP_SSL_CLIENT_CERT_INFO;
+struct _HTTP_SSL_INFO {
+    USHORT ServerCertKeySize; USHORT ConnectionKeySize; ULONG ServerCertIssuerSize; ULONG ServerCertSubjectSize;
+    PCSTR pServerCertIssuer; PCSTR pServerCertSubject; PHTTP_SSL_CLIENT_CERT_INFO pClientCertInfo;
+    ULONG SslClientCertNegotiated;
+};
+typedef struct _HTTP_SSL_PROTOCOL_INFO {
+    ULONG Protocol; ULONG CipherType; ULONG CipherStrength; ULONG HashType; ULONG HashStrength;
+    ULONG KeyExchangeType; ULONG KeyExchangeStrength;
+} HTTP_SSL_PROTOCOL_INFO, *PHTTP_SSL_PROTOCOL_INFO;
+typedef enum _HTTP_REQUEST_INFO_TYPE {
+    HttpRequestInfoTypeAuth, HttpRequestInfoTypeChannelBind, HttpRequestInfoTypeSslProtocol,
+    HttpRequestInfoTypeSslTokenBindingDraft, HttpRequestInfoTypeSslTokenBinding
+} HTTP_REQUEST_INFO_TYPE;
+typedef enum _HTTP_REQUEST_PROPERTY {
+    HttpRequestPropertyIsb, HttpRequestPropertyTcpInfoV0, HttpRequestPropertyQuicStats,
+    HttpRequestPropertyTcpInfoV1, HttpRequestPropertySni, HttpRequestPropertyStreamError
+} HTTP_REQUEST_PROPERTY;
+#define HTTP_REQUEST_PROPERTY_SNI_HOST_MAX_LENGTH 255
+#define HTTP_REQUEST_PROPERTY_SNI_FLAG_SNI_USED 0x1u
+#define HTTP_REQUEST_PROPERTY_SNI_FLAG_NO_SNI 0x2u
+typedef struct _HTTP_REQUEST_PROPERTY_SNI {
+    WCHAR Hostname[HTTP_REQUEST_PROPERTY_SNI_HOST_MAX_LENGTH + 1]; ULONG Flags;
+} HTTP_REQUEST_PROPERTY_SNI, *PHTTP_REQUEST_PROPERTY_SNI;
+#define HTTP_RECEIVE_SECURE_CHANNEL_TOKEN 0x1u
+
+/* schannel SP_PROT_*_SERVER bits and CryptoAPI ALG_IDs (F-129, F-130). */
+#define SP_PROT_TLS1_0_SERVER 0x40u
+#define SP_PROT_TLS1_1_SERVER 0x100u
+#define SP_PROT_TLS1_2_SERVER 0x400u
+#define SP_PROT_TLS1_3_SERVER 0x1000u
+#define CALG_AES_128 0x660Eu
+#define CALG_AES_256 0x6610u
+#define CALG_3DES 0x6603u
+#define CALG_SHA1 0x8004u
+#define CALG_SHA_256 0x800Cu
+#define CALG_SHA_384 0x800Du
+#define CALG_SHA_512 0x800Eu
+#define CALG_RSA_KEYX 0xA400u
+#define CALG_DH_EPHEM 0xAA02u
+#define CALG_ECDH_EPHEM 0xAE06u
+
+typedef struct _GUID { ULONG Data1; USHORT Data2; USHORT Data3; UCHAR Data4[8]; } GUID;
+typedef struct _WIN_SOCKADDR_STORAGE {
+    SHORT ss_family; CHAR __ss_pad1[6]; LONGLONG __ss_align; CHAR __ss_pad2[112];
+} SOCKADDR_STORAGE, *PSOCKADDR_STORAGE;
+
+typedef enum _HTTP_SERVICE_CONFIG_ID {
+    HttpServiceConfigIPListenList, HttpServiceConfigSSLCertInfo, HttpServiceConfigUrlAclInfo,
+    HttpServiceConfigTimeout, HttpServiceConfigCache, HttpServiceConfigSslSniCertInfo,
+    HttpServiceConfigSslCcsCertInfo, HttpServiceConfigSetting, HttpServiceConfigSslCertInfoEx,
+    HttpServiceConfigSslSniCertInfoEx, HttpServiceConfigSslCcsCertInfoEx, HttpServiceConfigSslScopedCcsCertInfo,
+    HttpServiceConfigSslScopedCcsCertInfoEx, HttpServiceConfigMax
+} HTTP_SERVICE_CONFIG_ID;
+typedef enum _HTTP_SERVICE_CONFIG_QUERY_TYPE {
+    HttpServiceConfigQueryExact, HttpServiceConfigQueryNext, HttpServiceConfigQueryMax
+} HTTP_SERVICE_CONFIG_QUERY_TYPE;
+typedef struct _HTTP_SERVICE_CONFIG_SSL_KEY { PSOCKADDR pIpPort; } HTTP_SERVICE_CONFIG_SSL_KEY;
+typedef struct _HTTP_SERVICE_CONFIG_SSL_SNI_KEY { SOCKADDR_STORAGE IpPort; PWSTR Host; } HTTP_SERVICE_CONFIG_SSL_SNI_KEY;
+typedef struct _HTTP_SERVICE_CONFIG_SSL_PARAM {
+    ULONG SslHashLength; PVOID pSslHash; GUID AppId; PWSTR pSslCertStoreName; DWORD DefaultCertCheckMode;
+    DWORD DefaultRevocationFreshnessTime; DWORD DefaultRevocationUrlRetrievalTimeout;
+    PWSTR pDefaultSslCtlIdentifier; PWSTR pDefaultSslCtlStoreName; DWORD DefaultFlags;
+} HTTP_SERVICE_CONFIG_SSL_PARAM;
+typedef struct _HTTP_SERVICE_CONFIG_SSL_SET {
+    HTTP_SERVICE_CONFIG_SSL_KEY KeyDesc; HTTP_SERVICE_CONFIG_SSL_PARAM ParamDesc;
+} HTTP_SERVICE_CONFIG_SSL_SET, *PHTTP_SERVICE_CONFIG_SSL_SET;
+typedef struct _HTTP_SERVICE_CONFIG_SSL_SNI_SET {
+    HTTP_SERVICE_CONFIG_SSL_SNI_KEY KeyDesc; HTTP_SERVICE_CONFIG_SSL_PARAM ParamDesc;
+} HTTP_SERVICE_CONFIG_SSL_SNI_SET, *PHTTP_SERVICE_CONFIG_SSL_SNI_SET;
+typedef struct _HTTP_SERVICE_CONFIG_SSL_QUERY {
+    HTTP_SERVICE_CONFIG_QUERY_TYPE QueryDesc; HTTP_SERVICE_CONFIG_SSL_KEY KeyDesc; DWORD dwToken;
+} HTTP_SERVICE_CONFIG_SSL_QUERY;
+typedef struct _HTTP_SERVICE_CONFIG_SSL_SNI_QUERY {
+    HTTP_SERVICE_CONFIG_QUERY_TYPE QueryDesc; HTTP_SERVICE_CONFIG_SSL_SNI_KEY KeyDesc; DWORD dwToken;
+} HTTP_SERVICE_CONFIG_SSL_SNI_QUERY;
+#define HTTP_SERVICE_CONFIG_SSL_FLAG_USE_DS_MAPPER 0x1u
+#define HTTP_SERVICE_CONFIG_SSL_FLAG_NEGOTIATE_CLIENT_CERT 0x2u
+#define HTTP_SERVICE_CONFIG_SSL_FLAG_NO_RAW_FILTER 0x4u
+#define HTTP_SERVICE_CONFIG_SSL_FLAG_REJECT 0x8u
+#define HTTP_SERVICE_CONFIG_SSL_FLAG_DISABLE_HTTP2 0x10u
+#define HTTP_SERVICE_CONFIG_SSL_FLAG_DISABLE_TLS13 0x40u
+#define HTTP_SERVICE_CONFIG_SSL_FLAG_DISABLE_TLS12 0x1000u
 typedef struct _HTTP_REQUEST_INFO { ULONG InfoType; ULONG InfoLength; PVOID pInfo; } HTTP_REQUEST_INFO, *PHTTP_REQUEST_INFO;
 
 /* The V1 fields; V2 repeats them first (mingw uses an anonymous struct for the same layout). */
@@ -222,6 +309,20 @@ ULONG HttpWaitForDisconnectEx(HANDLE ReqQueueHandle, HTTP_CONNECTION_ID Connecti
                               LPOVERLAPPED pOverlapped);
 ULONG HttpCancelHttpRequest(HANDLE ReqQueueHandle, HTTP_REQUEST_ID RequestId, LPOVERLAPPED pOverlapped);
 
+ULONG HttpSetServiceConfiguration(HANDLE ServiceHandle, HTTP_SERVICE_CONFIG_ID ConfigId, PVOID pConfigInformation,
+                                   ULONG ConfigInformationLength, LPOVERLAPPED pOverlapped);
+ULONG HttpQueryServiceConfiguration(HANDLE ServiceHandle, HTTP_SERVICE_CONFIG_ID ConfigId, PVOID pInput,
+                                     ULONG InputLength, PVOID pOutput, ULONG OutputLength, PULONG pReturnLength,
+                                     LPOVERLAPPED pOverlapped);
+ULONG HttpDeleteServiceConfiguration(HANDLE ServiceHandle, HTTP_SERVICE_CONFIG_ID ConfigId, PVOID pConfigInformation,
+                                      ULONG ConfigInformationLength, LPOVERLAPPED pOverlapped);
+ULONG HttpReceiveClientCertificate(HANDLE ReqQueueHandle, HTTP_CONNECTION_ID ConnectionId, ULONG Flags,
+                                    PHTTP_SSL_CLIENT_CERT_INFO pSslClientCertInfo, ULONG SslClientCertInfoSize,
+                                    PULONG pBytesReceived, LPOVERLAPPED pOverlapped);
+ULONG HttpQueryRequestProperty(HANDLE RequestQueueHandle, HTTP_OPAQUE_ID Id, HTTP_REQUEST_PROPERTY PropertyId,
+                               PVOID Qualifier, ULONG QualifierSize, PVOID Output, ULONG OutputBufferSize,
+                               PULONG BytesReturned, LPOVERLAPPED Overlapped);
+
 /* Emulator-only exports (never in httpapi.dll). */
 typedef struct _HTTP_EMU_COUNTERS {
     ULONGLONG Sessions, UrlGroups, Queues, Ports, Connections, Requests, PendingOverlapped, BufferedBytes;
@@ -234,6 +335,11 @@ ULONG HttpEmuClearFaults(void);
 ULONGLONG HttpEmuGetCallCount(const char *Function);
 void HttpEmuResetCallCounts(void);
 ULONG HttpEmuSetStrict(ULONG On); /* returns the previous setting */
+/* Stands in for importing a certificate into LocalMachine\My: the PEM file holds the certificate, its
+ * chain and its private key; stored under its SHA-1 thumbprint, written to Thumbprint. Every stored
+ * certificate (and chain) is also trusted when client certificates are verified. */
+ULONG HttpEmuAddCertificate(PCSTR PemPath, UCHAR Thumbprint[20]);
+ULONG HttpEmuClearCertificates(void); /* the store and every TLS binding */
 
 /* Windows x64 layout pins (httpapi-x64-layout.md; F-5, F-6). */
 _Static_assert(sizeof(HTTP_KNOWN_HEADER) == 16, "HTTP_KNOWN_HEADER");
@@ -281,5 +387,31 @@ _Static_assert(sizeof(OVERLAPPED) == 32 && offsetof(OVERLAPPED, hEvent) == 24, "
 _Static_assert(sizeof(OVERLAPPED_ENTRY) == 32 && offsetof(OVERLAPPED_ENTRY, dwNumberOfBytesTransferred) == 24,
                "OVERLAPPED_ENTRY");
 _Static_assert(sizeof(SECURITY_ATTRIBUTES) == 24, "SECURITY_ATTRIBUTES");
+
+_Static_assert(sizeof(HTTP_SSL_CLIENT_CERT_INFO) == 32 && offsetof(HTTP_SSL_CLIENT_CERT_INFO, Token) == 16 &&
+               offsetof(HTTP_SSL_CLIENT_CERT_INFO, CertDeniedByMapper) == 24, "HTTP_SSL_CLIENT_CERT_INFO");
+_Static_assert(sizeof(HTTP_SSL_INFO) == 48 && offsetof(HTTP_SSL_INFO, pServerCertIssuer) == 16 &&
+               offsetof(HTTP_SSL_INFO, pClientCertInfo) == 32 && offsetof(HTTP_SSL_INFO, SslClientCertNegotiated) == 40,
+               "HTTP_SSL_INFO");
+_Static_assert(sizeof(HTTP_SSL_PROTOCOL_INFO) == 28, "HTTP_SSL_PROTOCOL_INFO");
+_Static_assert(sizeof(HTTP_REQUEST_INFO) == 16 && offsetof(HTTP_REQUEST_INFO, pInfo) == 8, "HTTP_REQUEST_INFO");
+_Static_assert(sizeof(HTTP_REQUEST_PROPERTY_SNI) == 516 && offsetof(HTTP_REQUEST_PROPERTY_SNI, Flags) == 512,
+               "HTTP_REQUEST_PROPERTY_SNI");
+_Static_assert(sizeof(SOCKADDR_STORAGE) == 128, "SOCKADDR_STORAGE");
+_Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_PARAM) == 80 && offsetof(HTTP_SERVICE_CONFIG_SSL_PARAM, AppId) == 16 &&
+               offsetof(HTTP_SERVICE_CONFIG_SSL_PARAM, pSslCertStoreName) == 32 &&
+               offsetof(HTTP_SERVICE_CONFIG_SSL_PARAM, DefaultCertCheckMode) == 40 &&
+               offsetof(HTTP_SERVICE_CONFIG_SSL_PARAM, pDefaultSslCtlIdentifier) == 56 &&
+               offsetof(HTTP_SERVICE_CONFIG_SSL_PARAM, DefaultFlags) == 72, "HTTP_SERVICE_CONFIG_SSL_PARAM");
+_Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_SET) == 88 && offsetof(HTTP_SERVICE_CONFIG_SSL_SET, ParamDesc) == 8,
+               "HTTP_SERVICE_CONFIG_SSL_SET");
+_Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_SNI_KEY) == 136 && offsetof(HTTP_SERVICE_CONFIG_SSL_SNI_KEY, Host) == 128,
+               "HTTP_SERVICE_CONFIG_SSL_SNI_KEY");
+_Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_SNI_SET) == 216 && offsetof(HTTP_SERVICE_CONFIG_SSL_SNI_SET, ParamDesc) == 136,
+               "HTTP_SERVICE_CONFIG_SSL_SNI_SET");
+_Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_QUERY) == 24 && offsetof(HTTP_SERVICE_CONFIG_SSL_QUERY, dwToken) == 16,
+               "HTTP_SERVICE_CONFIG_SSL_QUERY");
+_Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_SNI_QUERY) == 152 && offsetof(HTTP_SERVICE_CONFIG_SSL_SNI_QUERY, dwToken) == 144,
+               "HTTP_SERVICE_CONFIG_SSL_SNI_QUERY");
 
 #endif
