@@ -51,6 +51,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     private boolean _closed;                                    // guarded by _lock: onClose ran
     private final java.util.concurrent.atomic.AtomicLong _requests = new java.util.concurrent.atomic.AtomicLong();
     private final List<Connection.Listener> _listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile TlsSessionData _tls;                       // null on plain HTTP
 
     HttpSysConnection(HttpSysConnector connector, long connectionId, InetSocketAddress local, InetSocketAddress remote, boolean secure)
     {
@@ -194,6 +195,17 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         {
             return _disconnected;
         }
+    }
+
+    /** The TLS data HTTP.sys reported with a request of this connection (the same for all of them). */
+    void tls(TlsSessionData tls)
+    {
+        _tls = tls;
+    }
+
+    TlsSessionData tls()
+    {
+        return _tls;
     }
 
     HttpSysConnector getHttpSysConnector()

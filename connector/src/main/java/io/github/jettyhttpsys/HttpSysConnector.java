@@ -485,6 +485,8 @@ public class HttpSysConnector extends AbstractNetworkConnector
             // That connection object ended (its disconnect completed): this request starts a new one.
             _connections.remove(connectionId, connection);
         }
+        if (created || (connection.tls() != null && connection.tls().peerCertificates() == null && view.sslClientCertificate() != null))
+            connection.tls(TlsSessionData.from(view)); // at the first request, or once a client certificate arrived
         if (created)
         {
             onEndPointOpened(connection.getEndPoint());

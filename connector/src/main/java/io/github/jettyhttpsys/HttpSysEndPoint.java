@@ -27,6 +27,16 @@ class HttpSysEndPoint implements EndPoint
         _idleTimeout = idleTimeout;
     }
 
+    /**
+     * @return the TLS data HTTP.sys reported for this connection (F-120, F-128), for Jetty's
+     * {@code SecureRequestCustomizer}; null on plain HTTP
+     */
+    @Override
+    public SslSessionData getSslSessionData()
+    {
+        return _connection.tls();
+    }
+
     @Override
     public SocketAddress getLocalSocketAddress()
     {

@@ -117,6 +117,64 @@ public final class HttpRequestView
     }
 
     /**
+     * @return HTTP_SSL_INFO.ConnectionKeySize (the session cipher's key; bits as HTTP.sys reports them, F-121), or -1 on plain HTTP
+     */
+    public int sslConnectionKeySize()
+    {
+        long p = buffer.getLong(Layout.REQ_P_SSL_INFO);
+        return p == 0 ? -1 : Short.toUnsignedInt(buffer.getShort(offset(p, Layout.HTTP_SSL_INFO_SIZE) + Layout.SSL_CONNECTION_KEY_SIZE));
+    }
+
+    /**
+     * @return the DER client certificate negotiated at the handshake (F-122, F-127), or null
+     */
+    public byte[] sslClientCertificate()
+    {
+        long p = buffer.getLong(Layout.REQ_P_SSL_INFO);
+        if (p == 0)
+            return null;
+        long info = buffer.getLong(offset(p, Layout.HTTP_SSL_INFO_SIZE) + Layout.SSL_P_CLIENT_CERT_INFO);
+        if (info == 0)
+            return null;
+        int at = offset(info, Layout.HTTP_SSL_CLIENT_CERT_INFO_SIZE);
+        int size = buffer.getInt(at + Layout.CLIENT_CERT_ENCODED_SIZE);
+        long der = buffer.getLong(at + Layout.CLIENT_CERT_P_ENCODED);
+        if (der == 0 || size <= 0)
+            return null;
+        byte[] b = new byte[size];
+        buffer.get(offset(der, size), b);
+        return b;
+    }
+
+    /**
+     * @return the HttpRequestInfoTypeSslProtocol entry as its seven ULONGs (Protocol, CipherType,
+     * CipherStrength, HashType, HashStrength, KeyExchangeType, KeyExchangeStrength; F-128…F-130), or null
+     */
+    public int[] sslProtocolInfo()
+    {
+        int count = Short.toUnsignedInt(buffer.getShort(Layout.REQ_REQUEST_INFO_COUNT));
+        long p = buffer.getLong(Layout.REQ_P_REQUEST_INFO);
+        if (count == 0 || p == 0)
+            return null;
+        int at = offset(p, count * Layout.HTTP_REQUEST_INFO_SIZE);
+        for (int i = 0; i < count; i++)
+        {
+            int e = at + i * Layout.HTTP_REQUEST_INFO_SIZE;
+            if (buffer.getInt(e + Layout.REQUEST_INFO_TYPE) != Layout.HttpRequestInfoTypeSslProtocol)
+                continue;
+            long info = buffer.getLong(e + Layout.REQUEST_INFO_P_INFO);
+            if (info == 0 || buffer.getInt(e + Layout.REQUEST_INFO_LENGTH) < Layout.HTTP_SSL_PROTOCOL_INFO_SIZE)
+                return null;
+            int o = offset(info, Layout.HTTP_SSL_PROTOCOL_INFO_SIZE);
+            int[] v = new int[7];
+            for (int k = 0; k < 7; k++)
+                v[k] = buffer.getInt(o + 4 * k);
+            return v;
+        }
+        return null;
+    }
+
+    /**
      * @param id a request HTTP_HEADER_ID
      * @return the header's value, or null when absent
      */

@@ -48,6 +48,10 @@ public final class HttpEmu
 
     private static native int HttpEmuSetStrict(int on);
 
+    private static native int HttpEmuAddCertificate(String pemPath, byte[] thumbprint);
+
+    private static native int HttpEmuClearCertificates();
+
     /**
      * @return whether the loaded {@code httpapi} library is the emulator
      */
@@ -195,5 +199,31 @@ public final class HttpEmu
     {
         if (!AVAILABLE)
             throw new IllegalStateException("The jetty-httpsys emulator (libhttpapi.so) is not on the classpath");
+    }
+
+    /**
+     * Stands in for importing a certificate into LocalMachine\My: the PEM file holds the certificate
+     * (and its chain) and the private key.
+     *
+     * @param pem the PEM file
+     * @return the certificate's SHA-1 thumbprint, the key HTTP.sys bindings name it by
+     */
+    public static byte[] addCertificate(java.nio.file.Path pem)
+    {
+        requireAvailable();
+        byte[] thumbprint = new byte[20];
+        int rc = HttpEmuAddCertificate(pem.toAbsolutePath().toString(), thumbprint);
+        if (rc != 0)
+            throw new IllegalArgumentException("HttpEmuAddCertificate(" + pem + ") failed: Win32 error " + rc);
+        return thumbprint;
+    }
+
+    /**
+     * Empties the certificate store and removes every certificate binding.
+     */
+    public static void clearCertificates()
+    {
+        requireAvailable();
+        HttpEmuClearCertificates();
     }
 }

@@ -1,0 +1,166 @@
+package io.github.jettyhttpsys;
+
+import java.io.ByteArrayInputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
+
+import io.github.jettyhttpsys.emulator.HttpEmu;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * https through the kernel: a certificate bound with {@link SslCertificateBindings} (what netsh
+ * does), TLS terminated by HTTP.sys (OpenSSL in the emulator), and the TLS data HTTP.sys reports
+ * reaching Jetty as {@link EndPoint.SslSessionData}. A real JDK TLS client on loopback.
+ */
+public class TlsTest
+{
+    @TempDir
+    Path dir;
+
+    private Server server;
+    private int port;
+    private Path pem;
+
+    @BeforeEach
+    public void certificate() throws Exception
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(HttpEmu.isAvailable(), "emulator-only: certificate import");
+        pem = dir.resolve("server.pem");
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString())
+            .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl (package openssl) made no certificate");
+        Files.write(pem, (Files.readString(dir.resolve("cert.pem")) + Files.readString(dir.resolve("key.pem"))).getBytes());
+    }
+
+    @AfterEach
+    public void stop() throws Exception
+    {
+        if (server != null)
+            server.stop();
+        if (HttpEmu.isAvailable())
+            HttpEmu.clearCertificates();
+        TestSupport.assertNothingLeaked();
+    }
+
+    private void start(boolean bind) throws Exception
+    {
+        port = TestSupport.freePort();
+        if (bind)
+        {
+            byte[] thumbprint = HttpEmu.addCertificate(pem);
+            SslCertificateBindings.add(new InetSocketAddress("127.0.0.1", port), thumbprint, "MY", UUID.randomUUID(), false);
+        }
+        HttpConfiguration config = new HttpConfiguration();
+        config.addCustomizer(new SecureRequestCustomizer());
+        server = new Server();
+        server.addConnector(new HttpSysConnector(server, config, "https://127.0.0.1:" + port + "/"));
+        server.setHandler(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                EndPoint.SslSessionData tls = (EndPoint.SslSessionData)request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
+                String body = request.isSecure() + "|" + request.getHttpURI().getScheme() + "|" +
+                    (tls == null ? "no-tls-data" : tls.cipherSuite() + "|" + tls.keySize()) + "|" +
+                    ((HttpSysConnection)request.getConnectionMetaData().getConnection()).tls().protocol();
+                Content.Sink.write(response, true, body, callback);
+                return true;
+            }
+        });
+        server.start();
+    }
+
+    private HttpClient client(String protocol) throws Exception
+    {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("cert.pem")))));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        SSLParameters params = ssl.getDefaultSSLParameters();
+        params.setProtocols(new String[]{protocol});
+        return HttpClient.newBuilder().sslContext(ssl).sslParameters(params).version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    public void httpsRequestCarriesTheKernelsTlsData(String protocol) throws Exception
+    {
+        start(true);
+        HttpClient client = client(protocol);
+        URI uri = URI.create("https://127.0.0.1:" + port + "/tls");
+        for (int i = 0; i < 2; i++) // two requests on one kept-alive TLS connection
+        {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            String[] f = r.body().split("\\|");
+            assertEquals("true", f[0], r.body());
+            assertEquals("https", f[1], r.body());
+            String suite = r.sslSession().orElseThrow().getCipherSuite();
+            assertEquals(suite, f[2], "the cipher suite named from HTTP.sys's ALG_IDs is the one the client negotiated");
+            assertTrue(Integer.parseInt(f[3]) >= 128, r.body());
+            assertEquals(protocol, f[4], r.body());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3"})
+    public void withoutABindingTheHandshakeFails(String protocol) throws Exception
+    {
+        start(false);
+        HttpClient client = client(protocol);
+        URI uri = URI.create("https://127.0.0.1:" + port + "/none");
+        assertThrows(java.io.IOException.class, () -> client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true})
+    public void aBindingCanBeDeletedAndABadOneIsRefusedClearly(boolean unused) throws Exception
+    {
+        byte[] thumbprint = HttpEmu.addCertificate(pem);
+        InetSocketAddress where = new InetSocketAddress("127.0.0.1", TestSupport.freePort());
+        SslCertificateBindings.add(where, thumbprint, null, null, false);
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> SslCertificateBindings.add(where, thumbprint, null, null, false));
+        assertTrue(twice.getMessage().contains("exists already"), twice.getMessage());
+        assertTrue(SslCertificateBindings.delete(where));
+        assertEquals(false, SslCertificateBindings.delete(where));
+    }
+}
