@@ -50,6 +50,8 @@ public class TlsTest
     private Server server;
     private int port;
     private Path pem;
+    private final java.util.concurrent.CountDownLatch parked = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CompletableFuture<Throwable> parkedFailure = new java.util.concurrent.CompletableFuture<>();
 
     @BeforeEach
     public void certificate() throws Exception
@@ -92,6 +94,17 @@ public class TlsTest
             @Override
             public boolean handle(Request request, Response response, Callback callback)
             {
+                if (request.getHttpURI().getPath().equals("/park"))
+                {
+                    // a long poll: held until the client goes away
+                    request.addFailureListener(x ->
+                    {
+                        parkedFailure.complete(x);
+                        callback.failed(x);
+                    });
+                    parked.countDown();
+                    return true;
+                }
                 EndPoint.SslSessionData tls = (EndPoint.SslSessionData)request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
                 String body = request.isSecure() + "|" + request.getHttpURI().getScheme() + "|" +
                     (tls == null ? "no-tls-data" : tls.cipherSuite() + "|" + tls.keySize()) + "|" +
@@ -162,5 +175,70 @@ public class TlsTest
         assertTrue(twice.getMessage().contains("exists already"), twice.getMessage());
         assertTrue(SslCertificateBindings.delete(where));
         assertEquals(false, SslCertificateBindings.delete(where));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    public void curlAndJettysHttpClientSpeakHttpsToIt(String protocol) throws Exception
+    {
+        start(true);
+        String url = "https://127.0.0.1:" + port + "/tls";
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("curl", "-sS", "--max-time", "10", "--cacert",
+            dir.resolve("cert.pem").toString()));
+        command.addAll(protocol.equals("TLSv1.2") ? java.util.List.of("--tlsv1.2", "--tls-max", "1.2") : java.util.List.of("--tlsv1.3"));
+        command.add(url);
+        Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes());
+        assertTrue(curl.waitFor(20, TimeUnit.SECONDS));
+        assertTrue(out.startsWith("true|https|TLS_"), "curl: " + out);
+        assertTrue(out.endsWith("|" + protocol), "curl: " + out);
+
+        org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("cert.pem")))));
+        tls.setTrustStore(trust);
+        tls.setIncludeProtocols(protocol);
+        org.eclipse.jetty.client.HttpClient jetty = new org.eclipse.jetty.client.HttpClient(
+            new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(new org.eclipse.jetty.io.ClientConnector()));
+        jetty.setSslContextFactory(tls);
+        jetty.start();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                String body = jetty.newRequest(url).timeout(10, TimeUnit.SECONDS).send().getContentAsString();
+                assertTrue(body.startsWith("true|https|TLS_") && body.endsWith("|" + protocol), "Jetty HttpClient: " + body);
+            }
+        }
+        finally
+        {
+            jetty.stop();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3"})
+    public void aClientThatVanishesOverTlsFailsItsRequestAtOnce(String protocol) throws Exception
+    {
+        start(true);
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("cert.pem")))));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ssl = SSLContext.getInstance(protocol);
+        ssl.init(null, tmf.getTrustManagers(), null);
+        javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket)ssl.getSocketFactory().createSocket("127.0.0.1", port);
+        socket.setEnabledProtocols(new String[]{protocol});
+        socket.getOutputStream().write(("GET /park HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        assertTrue(parked.await(10, TimeUnit.SECONDS));
+        socket.setSoLinger(true, 0);
+        socket.close(); // reset, as a browser tab closing does
+        Throwable x = parkedFailure.get(10, TimeUnit.SECONDS);
+        assertTrue(x instanceof org.eclipse.jetty.io.EofException, String.valueOf(x));
     }
 }
