@@ -79,11 +79,16 @@ public class TlsTest
 
     private void start(boolean bind) throws Exception
     {
+        start(bind, false);
+    }
+
+    private void start(boolean bind, boolean negotiateClientCertificate) throws Exception
+    {
         port = TestSupport.freePort();
         if (bind)
         {
             byte[] thumbprint = HttpEmu.addCertificate(pem);
-            SslCertificateBindings.add(new InetSocketAddress("127.0.0.1", port), thumbprint, "MY", UUID.randomUUID(), false);
+            SslCertificateBindings.add(new InetSocketAddress("127.0.0.1", port), thumbprint, "MY", UUID.randomUUID(), negotiateClientCertificate);
         }
         HttpConfiguration config = new HttpConfiguration();
         config.addCustomizer(new SecureRequestCustomizer());
@@ -106,6 +111,12 @@ public class TlsTest
                     return true;
                 }
                 EndPoint.SslSessionData tls = (EndPoint.SslSessionData)request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
+                if (request.getHttpURI().getPath().equals("/who"))
+                {
+                    java.security.cert.X509Certificate[] certs = tls == null ? null : tls.peerCertificates();
+                    Content.Sink.write(response, true, certs == null ? "anonymous" : certs[0].getSubjectX500Principal().getName(), callback);
+                    return true;
+                }
                 String body = request.isSecure() + "|" + request.getHttpURI().getScheme() + "|" +
                     (tls == null ? "no-tls-data" : tls.cipherSuite() + "|" + tls.keySize()) + "|" +
                     ((HttpSysConnection)request.getConnectionMetaData().getConnection()).tls().protocol();
@@ -240,5 +251,53 @@ public class TlsTest
         socket.close(); // reset, as a browser tab closing does
         Throwable x = parkedFailure.get(10, TimeUnit.SECONDS);
         assertTrue(x instanceof org.eclipse.jetty.io.EofException, String.valueOf(x));
+    }
+
+    private void openssl(String... args) throws Exception
+    {
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add("openssl");
+        command.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + command + ": " + out);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    public void clientCertificateNegotiatedAtTheHandshakeReachesJetty(String protocol) throws Exception
+    {
+        // A client certificate the "machine" trusts (the emulator trusts what was imported).
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=alice", "-addext", "extendedKeyUsage=clientAuth",
+            "-keyout", "client.key", "-out", "client.crt");
+        openssl("pkcs12", "-export", "-in", "client.crt", "-inkey", "client.key", "-out", "client.p12", "-passout", "pass:secret");
+        Files.write(dir.resolve("client.pem"), (Files.readString(dir.resolve("client.crt")) + Files.readString(dir.resolve("client.key"))).getBytes());
+        HttpEmu.addCertificate(dir.resolve("client.pem"));
+        start(true, true);
+
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in = Files.newInputStream(dir.resolve("client.p12")))
+        {
+            keys.load(in, "secret".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, "secret".toCharArray());
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("cert.pem")))));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLParameters params = ssl.getDefaultSSLParameters();
+        params.setProtocols(new String[]{protocol});
+        HttpClient withCert = HttpClient.newBuilder().sslContext(ssl).sslParameters(params).version(HttpClient.Version.HTTP_1_1).build();
+        URI uri = URI.create("https://127.0.0.1:" + port + "/who");
+        HttpResponse<String> r = withCert.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("CN=alice", r.body());
+        // Without a certificate the request is still delivered (HTTP.sys leaves the decision to the application).
+        HttpResponse<String> anonymous = client(protocol).send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("anonymous", anonymous.body());
     }
 }
