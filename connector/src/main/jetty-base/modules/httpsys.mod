@@ -51,8 +51,12 @@ etc/jetty-httpsys.xml
 # jetty.httpsys.headerWaitTimeoutSeconds=120
 # jetty.httpsys.minSendRateBytesPerSecond=150
 
-## Arm HttpWaitForDisconnectEx at the first request of every connection (default: when a request outlives its dispatch)
+## Tell Jetty of a disconnect at once, also during a request's first dispatch (default: when the dispatch returns)
 # jetty.httpsys.eagerDisconnectWait=false
+
+## Client certificates over https: NONE, NEGOTIATED (the handshake's, netsh clientcertnegotiation=enable)
+## or RENEGOTIATE (HTTP.sys asks the client before a connection's first request; not on TLS 1.3)
+# jetty.httpsys.clientCertificateMode=NEGOTIATED
 
 ## Jetty's idle timeout of a request with no I/O, in milliseconds
 # jetty.httpsys.idleTimeout=30000

@@ -52,6 +52,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     private final java.util.concurrent.atomic.AtomicLong _requests = new java.util.concurrent.atomic.AtomicLong();
     private final List<Connection.Listener> _listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile TlsSessionData _tls;                       // null on plain HTTP
+    private final java.util.concurrent.atomic.AtomicBoolean _certificateAsked = new java.util.concurrent.atomic.AtomicBoolean();
 
     HttpSysConnection(HttpSysConnector connector, long connectionId, InetSocketAddress local, InetSocketAddress remote, boolean secure)
     {
@@ -206,6 +207,12 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     TlsSessionData tls()
     {
         return _tls;
+    }
+
+    /** @return true the first time only: HTTP.sys is asked for a client certificate once per connection */
+    boolean askCertificateOnce()
+    {
+        return _certificateAsked.compareAndSet(false, true);
     }
 
     HttpSysConnector getHttpSysConnector()

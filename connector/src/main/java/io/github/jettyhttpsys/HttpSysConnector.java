@@ -53,6 +53,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private final String _connectionIdPrefix = StringUtil.randomAlphaNumeric(6) + "-";
     private final HttpChannel.Factory _channelFactory = new HttpChannel.DefaultFactory();
     private boolean _eagerDisconnectWait;
+    private ClientCertificateMode _clientCertificateMode = ClientCertificateMode.NEGOTIATED;
     private long _maxRequestBodySize = -1;
     private volatile RequestQueue _queue;
     private volatile boolean _shuttingDown;
@@ -295,6 +296,22 @@ public class HttpSysConnector extends AbstractNetworkConnector
         return _eagerDisconnectWait;
     }
 
+    /**
+     * @param mode where client certificates come from: none, the handshake's (default), or a
+     * renegotiation HTTP.sys makes before the first request of a connection is handled
+     */
+    public void setClientCertificateMode(ClientCertificateMode mode)
+    {
+        if (mode == null)
+            throw new IllegalArgumentException("client certificate mode: NONE, NEGOTIATED or RENEGOTIATE");
+        _clientCertificateMode = mode;
+    }
+
+    public ClientCertificateMode getClientCertificateMode()
+    {
+        return _clientCertificateMode;
+    }
+
     HttpConfiguration getHttpConfiguration()
     {
         return getConnectionFactory(HttpSysConnectionFactory.class).getHttpConfiguration();
@@ -486,7 +503,11 @@ public class HttpSysConnector extends AbstractNetworkConnector
             _connections.remove(connectionId, connection);
         }
         if (created || (connection.tls() != null && connection.tls().peerCertificates() == null && view.sslClientCertificate() != null))
-            connection.tls(TlsSessionData.from(view)); // at the first request, or once a client certificate arrived
+        {
+            // At the first request, or once a client certificate arrived.
+            TlsSessionData tls = TlsSessionData.from(view);
+            connection.tls(tls != null && _clientCertificateMode == ClientCertificateMode.NONE ? tls.withCertificate(null) : tls);
+        }
         if (created)
         {
             onEndPointOpened(connection.getEndPoint());
@@ -499,6 +520,69 @@ public class HttpSysConnector extends AbstractNetworkConnector
         // so a wait that completes at once (the client already left, F-74) reaches that stream.
         if (created)
             connection.armDisconnectWait();
+        TlsSessionData tls = connection.tls();
+        if (_clientCertificateMode == ClientCertificateMode.RENEGOTIATE && tls != null && tls.peerCertificates() == null &&
+            connection.askCertificateOnce())
+        {
+            askClientCertificate(connection, stream, channel, request, 1500); // ASP.NET's first size (F-124)
+            return;
+        }
+        dispatch(stream, channel, request);
+    }
+
+    /**
+     * HttpReceiveClientCertificate before the first request of the connection is handled: HTTP.sys
+     * renegotiates (F-125); the request runs when the answer is in, with or without a certificate.
+     */
+    private void askClientCertificate(HttpSysConnection connection, HttpSysStream stream, HttpChannel channel, MetaData.Request request, int size)
+    {
+        RequestQueue queue = getRequestQueue();
+        if (queue == null)
+        {
+            dispatch(stream, channel, request);
+            return;
+        }
+        io.github.jettyhttpsys.engine.SimpleOp op = new io.github.jettyhttpsys.engine.SimpleOp(size);
+        op.onCompletion((error, bytes) ->
+        {
+            byte[] der = null;
+            int retry = 0;
+            if (error == Layout.NO_ERROR)
+                der = certificate(op);
+            else if (error == Layout.ERROR_MORE_DATA && size < 64 * 1024)
+                retry = bytes + op.view().getInt(io.github.jettyhttpsys.engine.NativeOp.PAYLOAD + Layout.CLIENT_CERT_ENCODED_SIZE); // F-124
+            if (LOG.isDebugEnabled())
+                LOG.debug("client certificate for {}: {}", connection, Layout.describeError(error));
+            op.free();
+            if (retry > 0)
+            {
+                askClientCertificate(connection, stream, channel, request, retry);
+                return;
+            }
+            if (der != null && connection.tls() != null)
+                connection.tls(connection.tls().withCertificate(der));
+            dispatch(stream, channel, request);
+        });
+        queue.receiveClientCertificate(connection.getConnectionId(), op);
+    }
+
+    /** The DER certificate of an HTTP_SSL_CLIENT_CERT_INFO HTTP.sys wrote into the op (F-127). */
+    private static byte[] certificate(io.github.jettyhttpsys.engine.SimpleOp op)
+    {
+        java.nio.ByteBuffer v = op.view();
+        int at = io.github.jettyhttpsys.engine.NativeOp.PAYLOAD;
+        int size = v.getInt(at + Layout.CLIENT_CERT_ENCODED_SIZE);
+        long p = v.getLong(at + Layout.CLIENT_CERT_P_ENCODED);
+        long offset = p - op.payloadAddress();
+        if (p == 0 || size <= 0 || offset < Layout.HTTP_SSL_CLIENT_CERT_INFO_SIZE || offset + size > op.payloadSize())
+            return null;
+        byte[] der = new byte[size];
+        v.get(at + (int)offset, der);
+        return der;
+    }
+
+    private void dispatch(HttpSysStream stream, HttpChannel channel, MetaData.Request request)
+    {
         Runnable task = channel.onRequest(request);
         HttpSysStream s = stream;
         execute(() ->

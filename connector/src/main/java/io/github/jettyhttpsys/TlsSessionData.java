@@ -132,6 +132,15 @@ final class TlsSessionData implements EndPoint.SslSessionData
         return "TLS_" + kx + "_WITH_" + bulk + mode + mac;
     }
 
+    /**
+     * @param der a client certificate HTTP.sys gave later (HttpReceiveClientCertificate), or null
+     * @return this connection's data with that peer certificate
+     */
+    TlsSessionData withCertificate(byte[] der)
+    {
+        return new TlsSessionData(_protocol, _cipherSuite, _keySize, certificates(der));
+    }
+
     private static X509Certificate[] certificates(byte[] der)
     {
         if (der == null)

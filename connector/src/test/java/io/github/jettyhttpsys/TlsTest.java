@@ -50,6 +50,7 @@ public class TlsTest
     private Server server;
     private int port;
     private Path pem;
+    private ClientCertificateMode mode = ClientCertificateMode.NEGOTIATED;
     private final java.util.concurrent.CountDownLatch parked = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.CompletableFuture<Throwable> parkedFailure = new java.util.concurrent.CompletableFuture<>();
 
@@ -93,7 +94,9 @@ public class TlsTest
         HttpConfiguration config = new HttpConfiguration();
         config.addCustomizer(new SecureRequestCustomizer());
         server = new Server();
-        server.addConnector(new HttpSysConnector(server, config, "https://127.0.0.1:" + port + "/"));
+        HttpSysConnector connector = new HttpSysConnector(server, config, "https://127.0.0.1:" + port + "/");
+        connector.setClientCertificateMode(mode);
+        server.addConnector(connector);
         server.setHandler(new Handler.Abstract()
         {
             @Override
@@ -263,18 +266,14 @@ public class TlsTest
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + command + ": " + out);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
-    public void clientCertificateNegotiatedAtTheHandshakeReachesJetty(String protocol) throws Exception
+    /** A client certificate the "machine" trusts (the emulator trusts what was imported); its client. */
+    private HttpClient clientWithCertificate(String protocol) throws Exception
     {
-        // A client certificate the "machine" trusts (the emulator trusts what was imported).
         openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=alice", "-addext", "extendedKeyUsage=clientAuth",
             "-keyout", "client.key", "-out", "client.crt");
         openssl("pkcs12", "-export", "-in", "client.crt", "-inkey", "client.key", "-out", "client.p12", "-passout", "pass:secret");
         Files.write(dir.resolve("client.pem"), (Files.readString(dir.resolve("client.crt")) + Files.readString(dir.resolve("client.key"))).getBytes());
         HttpEmu.addCertificate(dir.resolve("client.pem"));
-        start(true, true);
-
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (java.io.InputStream in = Files.newInputStream(dir.resolve("client.p12")))
         {
@@ -292,12 +291,45 @@ public class TlsTest
         ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         SSLParameters params = ssl.getDefaultSSLParameters();
         params.setProtocols(new String[]{protocol});
-        HttpClient withCert = HttpClient.newBuilder().sslContext(ssl).sslParameters(params).version(HttpClient.Version.HTTP_1_1).build();
+        return HttpClient.newBuilder().sslContext(ssl).sslParameters(params).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    private String who(HttpClient client) throws Exception
+    {
         URI uri = URI.create("https://127.0.0.1:" + port + "/who");
-        HttpResponse<String> r = withCert.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals("CN=alice", r.body());
+        return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    public void clientCertificateNegotiatedAtTheHandshakeReachesJetty(String protocol) throws Exception
+    {
+        HttpClient withCert = clientWithCertificate(protocol);
+        start(true, true);
+        assertEquals("CN=alice", who(withCert));
         // Without a certificate the request is still delivered (HTTP.sys leaves the decision to the application).
-        HttpResponse<String> anonymous = client(protocol).send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals("anonymous", anonymous.body());
+        assertEquals("anonymous", who(client(protocol)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    public void renegotiationAsksForTheCertificateWhereTlsAllowsIt(String protocol) throws Exception
+    {
+        HttpClient withCert = clientWithCertificate(protocol);
+        mode = ClientCertificateMode.RENEGOTIATE;
+        start(true, false);
+        // TLS 1.2 renegotiates (F-125); TLS 1.3 cannot, so that connection gets none (F-126).
+        assertEquals(protocol.equals("TLSv1.2") ? "CN=alice" : "anonymous", who(withCert));
+        assertEquals("anonymous", who(client(protocol)), "a client without a certificate is still served");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3"})
+    public void modeNoneGivesJettyNoCertificate(String protocol) throws Exception
+    {
+        HttpClient withCert = clientWithCertificate(protocol);
+        mode = ClientCertificateMode.NONE;
+        start(true, true);
+        assertEquals("anonymous", who(withCert));
     }
 }

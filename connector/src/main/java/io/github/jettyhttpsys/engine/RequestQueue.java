@@ -316,6 +316,17 @@ public final class RequestQueue
     }
 
     /**
+     * HttpReceiveClientCertificate into the op's payload (F-123): HTTP.sys renegotiates when the
+     * handshake gave no certificate.
+     *
+     * @return the call's result, as for {@link #sendResponse}
+     */
+    public int receiveClientCertificate(long connectionId, SimpleOp op)
+    {
+        return issue(op, (q, o) -> HttpApi.HttpReceiveClientCertificate(q, connectionId, 0, o.payload(), o.payloadSize(), o.bytesOut(), o.overlapped()));
+    }
+
+    /**
      * HttpWaitForDisconnectEx (HttpWaitForDisconnect where Ex is missing) (F-71..F-76).
      *
      * @return the call's result, as for {@link #sendResponse}
