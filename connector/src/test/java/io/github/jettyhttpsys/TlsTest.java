@@ -332,4 +332,51 @@ public class TlsTest
         start(true, true);
         assertEquals("anonymous", who(withCert));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3"})
+    public void clientCertLoginAuthenticatesTheCertificatesUser(String protocol) throws Exception
+    {
+        HttpClient withCert = clientWithCertificate(protocol);
+        java.security.cert.X509Certificate alice = (java.security.cert.X509Certificate)CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("client.crt"))));
+        port = TestSupport.freePort();
+        SslCertificateBindings.add(new InetSocketAddress("127.0.0.1", port), HttpEmu.addCertificate(pem), "MY", UUID.randomUUID(), true);
+        org.eclipse.jetty.security.UserStore users = new org.eclipse.jetty.security.UserStore();
+        // Jetty's CLIENT-CERT login: the user is the certificate's subject, its credential the signature.
+        users.addUser(alice.getSubjectX500Principal().getName(),
+            new org.eclipse.jetty.util.security.Password(java.util.Base64.getEncoder().encodeToString(alice.getSignature())), new String[]{"user"});
+        org.eclipse.jetty.security.HashLoginService login = new org.eclipse.jetty.security.HashLoginService("certs");
+        login.setUserStore(users);
+        org.eclipse.jetty.security.authentication.SslClientCertAuthenticator authenticator =
+            new org.eclipse.jetty.security.authentication.SslClientCertAuthenticator(new org.eclipse.jetty.util.ssl.SslContextFactory.Server());
+        authenticator.setValidateCerts(false); // HTTP.sys verified the chain (CertFlags, F-127)
+        org.eclipse.jetty.security.SecurityHandler.PathMapped security = new org.eclipse.jetty.security.SecurityHandler.PathMapped();
+        security.put("/*", org.eclipse.jetty.security.Constraint.ANY_USER);
+        security.setAuthenticator(authenticator);
+        security.setLoginService(login);
+        security.setHandler(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                org.eclipse.jetty.security.AuthenticationState auth = org.eclipse.jetty.security.AuthenticationState.getAuthenticationState(request);
+                Content.Sink.write(response, true, auth instanceof org.eclipse.jetty.security.AuthenticationState.Succeeded ok
+                    ? ok.getUserIdentity().getUserPrincipal().getName() + "|" + ok.getAuthenticationType() : "unauthenticated", callback);
+                return true;
+            }
+        });
+        HttpConfiguration config = new HttpConfiguration();
+        config.addCustomizer(new SecureRequestCustomizer());
+        server = new Server();
+        server.addConnector(new HttpSysConnector(server, config, "https://127.0.0.1:" + port + "/"));
+        server.setHandler(security);
+        server.start();
+        URI uri = URI.create("https://127.0.0.1:" + port + "/secret");
+        HttpResponse<String> r = withCert.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("CN=alice|CLIENT_CERT", r.body());
+        HttpResponse<String> none = client(protocol).send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(none.statusCode() == 403 || none.statusCode() == 401, "no certificate, no login: " + none.statusCode());
+    }
 }
