@@ -571,6 +571,8 @@ public class HttpSysConnector extends AbstractNetworkConnector
     {
         java.nio.ByteBuffer v = op.view();
         int at = io.github.jettyhttpsys.engine.NativeOp.PAYLOAD;
+        if (v.getInt(at + Layout.CLIENT_CERT_FLAGS) != 0)
+            return null; // untrusted, expired or revoked chain (F-127)
         int size = v.getInt(at + Layout.CLIENT_CERT_ENCODED_SIZE);
         long p = v.getLong(at + Layout.CLIENT_CERT_P_ENCODED);
         long offset = p - op.payloadAddress();

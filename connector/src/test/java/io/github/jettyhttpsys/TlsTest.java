@@ -269,11 +269,17 @@ public class TlsTest
     /** A client certificate the "machine" trusts (the emulator trusts what was imported); its client. */
     private HttpClient clientWithCertificate(String protocol) throws Exception
     {
+        return clientWithCertificate(protocol, true);
+    }
+
+    private HttpClient clientWithCertificate(String protocol, boolean trusted) throws Exception
+    {
         openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=alice", "-addext", "extendedKeyUsage=clientAuth",
             "-keyout", "client.key", "-out", "client.crt");
         openssl("pkcs12", "-export", "-in", "client.crt", "-inkey", "client.key", "-out", "client.p12", "-passout", "pass:secret");
         Files.write(dir.resolve("client.pem"), (Files.readString(dir.resolve("client.crt")) + Files.readString(dir.resolve("client.key"))).getBytes());
-        HttpEmu.addCertificate(dir.resolve("client.pem"));
+        if (trusted)
+            HttpEmu.addCertificate(dir.resolve("client.pem"));
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (java.io.InputStream in = Files.newInputStream(dir.resolve("client.p12")))
         {
@@ -378,5 +384,16 @@ public class TlsTest
         assertEquals("CN=alice|CLIENT_CERT", r.body());
         HttpResponse<String> none = client(protocol).send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         assertTrue(none.statusCode() == 403 || none.statusCode() == 401, "no certificate, no login: " + none.statusCode());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    public void anUntrustedClientCertificateIsNotGivenToJetty(String protocol) throws Exception
+    {
+        HttpClient withUntrusted = clientWithCertificate(protocol, false);
+        mode = protocol.equals("TLSv1.2") ? ClientCertificateMode.RENEGOTIATE : ClientCertificateMode.NEGOTIATED;
+        start(true, protocol.equals("TLSv1.3"));
+        // HTTP.sys delivers the request with CertFlags CERT_E_UNTRUSTEDROOT (F-127); Jetty sees no peer.
+        assertEquals("anonymous", who(withUntrusted));
     }
 }

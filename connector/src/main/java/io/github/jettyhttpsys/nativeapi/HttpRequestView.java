@@ -126,7 +126,9 @@ public final class HttpRequestView
     }
 
     /**
-     * @return the DER client certificate negotiated at the handshake (F-122, F-127), or null
+     * @return the DER client certificate negotiated at the handshake (F-122, F-127), or null when there
+     * is none or its chain did not verify (CertFlags not 0: as a JSSE server, Jetty never sees an
+     * untrusted peer certificate)
      */
     public byte[] sslClientCertificate()
     {
@@ -137,6 +139,8 @@ public final class HttpRequestView
         if (info == 0)
             return null;
         int at = offset(info, Layout.HTTP_SSL_CLIENT_CERT_INFO_SIZE);
+        if (buffer.getInt(at + Layout.CLIENT_CERT_FLAGS) != 0)
+            return null; // the chain did not verify (CERT_E_*, F-127): not a peer certificate for Jetty
         int size = buffer.getInt(at + Layout.CLIENT_CERT_ENCODED_SIZE);
         long der = buffer.getLong(at + Layout.CLIENT_CERT_P_ENCODED);
         if (der == 0 || size <= 0)
