@@ -82,6 +82,43 @@ public final class SslCertificateBindings
         }
     }
 
+    /**
+     * The one-line command, for an operator without netsh scripts:
+     * <pre>
+     * java -cp "lib/httpsys/*" io.github.jettyhttpsys.SslCertificateBindings add 0.0.0.0:443 THUMBPRINT [APPID] [negotiate]
+     * java -cp "lib/httpsys/*" io.github.jettyhttpsys.SslCertificateBindings delete 0.0.0.0:443
+     * </pre>
+     *
+     * @param args {@code add IP:PORT THUMBPRINT [APPID] [negotiate]} or {@code delete IP:PORT}
+     */
+    public static void main(String... args)
+    {
+        if (args.length >= 3 && args[0].equals("add"))
+        {
+            UUID appId = args.length > 3 ? UUID.fromString(args[3].replace("{", "").replace("}", "")) : new UUID(0, 0);
+            boolean negotiate = args.length > 4 && args[4].equalsIgnoreCase("negotiate");
+            add(ipPort(args[1]), HexFormat.of().parseHex(args[2].replace(" ", "")), "MY", appId, negotiate);
+            System.out.println("bound " + args[1] + " to certificate " + args[2]);
+        }
+        else if (args.length == 2 && args[0].equals("delete"))
+        {
+            System.out.println(delete(ipPort(args[1])) ? "deleted the binding of " + args[1] : "no binding for " + args[1]);
+        }
+        else
+        {
+            throw new IllegalArgumentException("usage: add IP:PORT THUMBPRINT [APPID] [negotiate] | delete IP:PORT");
+        }
+    }
+
+    private static InetSocketAddress ipPort(String text)
+    {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0)
+            throw new IllegalArgumentException("IP:PORT, such as 0.0.0.0:443: " + text);
+        String host = text.substring(0, colon).replace("[", "").replace("]", "");
+        return new InetSocketAddress(host, Integer.parseInt(text.substring(colon + 1)));
+    }
+
     private interface Call
     {
         int invoke();

@@ -189,6 +189,12 @@ public class TlsTest
         assertTrue(twice.getMessage().contains("exists already"), twice.getMessage());
         assertTrue(SslCertificateBindings.delete(where));
         assertEquals(false, SslCertificateBindings.delete(where));
+        // The one-line command does the same.
+        String ipPort = "127.0.0.1:" + where.getPort();
+        SslCertificateBindings.main("add", ipPort, java.util.HexFormat.of().formatHex(thumbprint), "{4dc3e181-e14b-4a21-b022-59fc669b0914}");
+        assertThrows(IllegalStateException.class, () -> SslCertificateBindings.main("add", ipPort, java.util.HexFormat.of().formatHex(thumbprint)));
+        SslCertificateBindings.main("delete", ipPort);
+        assertEquals(false, SslCertificateBindings.delete(where));
     }
 
     @ParameterizedTest
