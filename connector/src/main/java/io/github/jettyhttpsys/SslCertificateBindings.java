@@ -9,7 +9,6 @@ import java.util.HexFormat;
 import java.util.UUID;
 
 import com.sun.jna.Memory;
-import io.github.jettyhttpsys.engine.RequestQueue;
 import io.github.jettyhttpsys.nativeapi.HttpApi;
 import io.github.jettyhttpsys.nativeapi.Layout;
 
@@ -40,7 +39,7 @@ public final class SslCertificateBindings
     {
         if (thumbprint == null || thumbprint.length != 20)
             throw new IllegalArgumentException("a certificate thumbprint is 20 bytes (SHA-1)");
-        try (Memory address = sockaddr(ipPort); Memory hash = new Memory(20); Memory storeName = RequestQueue.utf16(store == null ? "MY" : store);
+        try (Memory address = sockaddr(ipPort); Memory hash = new Memory(20); Memory storeName = utf16(store == null ? "MY" : store);
              Memory set = new Memory(Layout.HTTP_SERVICE_CONFIG_SSL_SET_SIZE))
         {
             hash.write(0, thumbprint, 0, 20);
@@ -168,6 +167,15 @@ public final class SslCertificateBindings
         m.setShort(0, (short)(v4 ? Layout.AF_INET : Layout.AF_INET6));
         m.setShort(2, Short.reverseBytes((short)a.getPort()));
         m.write(v4 ? 4 : 8, ip, 0, ip.length);
+        return m;
+    }
+
+    /** A NUL-terminated UTF-16LE string (no logging classes are loaded: the command runs with JNA alone). */
+    private static Memory utf16(String s)
+    {
+        byte[] b = (s + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+        Memory m = new Memory(b.length);
+        m.write(0, b, 0, b.length);
         return m;
     }
 
