@@ -29,7 +29,7 @@ PID=
 start_peer() { # name port
   case $1 in
     raw) "$OUT/rawserver" "$2" 2 > "$OUT/$1.log" 2>&1 & ;;
-    *) java $JAVA_OPTS -cp "$CP" io.github.jettyhttpsys.bench.BenchServer "$1" "$2" > "$OUT/$1.log" 2>&1 & ;;
+    *) java $JAVA_OPTS -cp "$CP" io.github.jettyhttpsys.bench.BenchServer "$1" "$2" ${3:+"$3"} > "$OUT/$1.log" 2>&1 & ;;
   esac
   PID=$!
   for _ in $(seq 1 100); do grep -q LISTENING "$OUT/$1.log" 2>/dev/null && return 0; sleep 0.1; done
@@ -73,6 +73,18 @@ for peer in jetty httpsys raw; do
     java -Dwait.seconds=$W -cp "$CP" io.github.jettyhttpsys.bench.LoadClient disconnect $DISC $PORT | sed "s/^/$peer./" >> "$RES" || echo "$peer.disconnect.failed=1" >> "$RES"
     java -Dwait.seconds=$W -cp "$CP" io.github.jettyhttpsys.bench.LoadClient burst $BURST $PORT | sed "s/^/$peer./" >> "$RES" || echo "$peer.burst.failed=1" >> "$RES"
   fi
+  stop_peer
+done
+# 7. keep-alive GET over TLS: Jetty's own TLS (SslConnectionFactory) against TLS done by HTTP.sys
+# (the emulator's OpenSSL), the same certificate.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout "$OUT/tls.key" -out "$OUT/tls.crt" 2>/dev/null
+cat "$OUT/tls.crt" "$OUT/tls.key" > "$OUT/tls.pem"
+openssl pkcs12 -export -in "$OUT/tls.crt" -inkey "$OUT/tls.key" -out "$OUT/tls.p12" -passout pass:bench
+for peer in jetty-tls httpsys-tls; do
+  PORT=$((PORT + 1))
+  if [ $peer = jetty-tls ]; then start_peer $peer $PORT "$OUT/tls.p12"; else start_peer $peer $PORT "$OUT/tls.pem"; fi
+  wrk -t2 -c20 -d1s "https://127.0.0.1:$PORT/hello" > /dev/null 2>&1 || true   # warm-up
+  wrk_run $peer s5 -t2 -c50 -d${D}s "https://127.0.0.1:$PORT/hello"
   stop_peer
 done
 trap - EXIT

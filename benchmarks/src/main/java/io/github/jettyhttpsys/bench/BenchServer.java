@@ -25,7 +25,8 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
- * The benchmarked servlet app, behind either connector: {@code httpsys PORT} or {@code jetty PORT}.
+ * The benchmarked servlet app, behind either connector: {@code httpsys PORT} or {@code jetty PORT}, or
+ * over TLS: {@code httpsys-tls PORT PEM} (bound in the emulator's kernel) or {@code jetty-tls PORT P12}.
  * /hello, /download (1 MiB), /upload, /poll?id= (long poll; onError time recorded), /stats.
  */
 public class BenchServer
@@ -40,6 +41,26 @@ public class BenchServer
         int port = Integer.parseInt(args[1]);
         if ("httpsys".equals(args[0]))
             server.addConnector(new HttpSysConnector(server, "http://+:" + port + "/"));
+        else if ("httpsys-tls".equals(args[0]))
+        {
+            // TLS in the "kernel": the certificate imported into the emulator's store and bound to the port.
+            byte[] thumbprint = io.github.jettyhttpsys.emulator.HttpEmu.addCertificate(java.nio.file.Path.of(args[2]));
+            io.github.jettyhttpsys.SslCertificateBindings.add(new java.net.InetSocketAddress("0.0.0.0", port), thumbprint, "MY", null, false);
+            server.addConnector(new HttpSysConnector(server, "https://+:" + port + "/"));
+        }
+        else if ("jetty-tls".equals(args[0]))
+        {
+            org.eclipse.jetty.util.ssl.SslContextFactory.Server tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            tls.setKeyStorePath(args[2]);
+            tls.setKeyStoreType("PKCS12");
+            tls.setKeyStorePassword("bench");
+            org.eclipse.jetty.server.HttpConfiguration config = new org.eclipse.jetty.server.HttpConfiguration();
+            config.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer());
+            ServerConnector c = new ServerConnector(server, tls, new org.eclipse.jetty.server.HttpConnectionFactory(config));
+            c.setPort(port);
+            c.setAcceptQueueSize(8192);
+            server.addConnector(c);
+        }
         else
         {
             ServerConnector c = new ServerConnector(server);
