@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * The embedded demo: Jetty on {@link HttpSysConnector} serving a page whose every tab holds a live
  * stream (server-sent events, an async servlet). When a tab closes, HTTP.sys reports the broken
  * connection, {@code AsyncListener.onError} fires for that tab's stream, and every other tab shows it.
- * Run with {@code -Dport=8080} (default) or the port as the first argument.
+ * Run with {@code -Dport=8080} (default) or the port as the first argument; https on
+ * {@code -Dhttps.port=8443} (default, -1 for none) or the second argument.
  */
 public class DemoServer
 {
@@ -37,9 +38,23 @@ public class DemoServer
     private final AtomicInteger _ids = new AtomicInteger();
     private final Server _server = new Server();
 
+    private final int _httpsPort;
+
     public DemoServer(int port)
     {
-        HttpSysConnector connector = new HttpSysConnector(_server, "http://localhost:" + port + "/");
+        this(port, -1);
+    }
+
+    /**
+     * @param port the http port
+     * @param httpsPort the https port (a self-signed certificate is made and bound at start), or -1
+     */
+    public DemoServer(int port, int httpsPort)
+    {
+        _httpsPort = httpsPort;
+        HttpSysConnector connector = httpsPort > 0
+            ? new HttpSysConnector(_server, "http://localhost:" + port + "/", "https://localhost:" + httpsPort + "/")
+            : new HttpSysConnector(_server, "http://localhost:" + port + "/");
         _server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.addServlet(new ServletHolder(new PageServlet()), "/");
@@ -49,8 +64,12 @@ public class DemoServer
 
     public void start() throws Exception
     {
+        boolean https = _httpsPort > 0 && DemoCertificate.bind(_httpsPort);
+        if (_httpsPort > 0 && !https)
+            LOG.info("No certificate for https://localhost:{}/: give the thumbprint of one in LocalMachine\\My with -Dhttps.thumbprint=...", _httpsPort);
         _server.start();
-        LOG.info("Demo on http://localhost:{}/ served by {}", port(), HttpSysConnector.nativeImplementation());
+        LOG.info("Demo on http://localhost:{}/{} served by {}", port(), https ? " and https://localhost:" + _httpsPort + "/ (self-signed certificate)" : "",
+            HttpSysConnector.nativeImplementation());
     }
 
     public int port()
@@ -61,6 +80,8 @@ public class DemoServer
     public void stop() throws Exception
     {
         _server.stop();
+        if (_httpsPort > 0)
+            DemoCertificate.unbind(_httpsPort);
     }
 
     public int openStreams()
@@ -153,7 +174,8 @@ public class DemoServer
     public static void main(String[] args) throws Exception
     {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : Integer.getInteger("port", 8080);
-        DemoServer demo = new DemoServer(port);
+        int httpsPort = args.length > 1 ? Integer.parseInt(args[1]) : Integer.getInteger("https.port", 8443);
+        DemoServer demo = new DemoServer(port, httpsPort);
         demo.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {

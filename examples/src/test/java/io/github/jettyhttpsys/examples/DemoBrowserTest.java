@@ -10,7 +10,8 @@ import java.time.Duration;
 import io.github.jettyhttpsys.emulator.HttpEmu;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -23,9 +24,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The demo in a real browser (headless Chromium): two tabs open the page, one closes, and the other
- * shows the disconnect that {@code AsyncListener.onError} reported. The screenshot is saved under
- * {@code target/demo-disconnect.png}.
+ * The demo in a real browser (headless Chromium), over http and over https (TLS by HTTP.sys, a
+ * self-signed certificate): two tabs open the page, one closes, and the other shows the disconnect
+ * that {@code AsyncListener.onError} reported. Screenshots are saved under {@code target/}.
  */
 public class DemoBrowserTest
 {
@@ -55,24 +56,28 @@ public class DemoBrowserTest
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--window-size=1100,700", "--user-data-dir=" + profile);
+            "--disable-dev-shm-usage", "--window-size=1100,700", "--ignore-certificate-errors", "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver")).build();
         return new ChromeDriver(service, options);
     }
 
-    @Test
-    public void closingOneTabShowsItsDisconnectInTheOther() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"http", "https"})
+    public void closingOneTabShowsItsDisconnectInTheOther(String scheme) throws Exception
     {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
             "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
         int port;
-        try (ServerSocket s = new ServerSocket(0))
+        int httpsPort;
+        try (ServerSocket s = new ServerSocket(0); ServerSocket t = new ServerSocket(0))
         {
             port = s.getLocalPort();
+            httpsPort = t.getLocalPort();
         }
-        demo = new DemoServer(port);
+        // https: the demo makes a self-signed certificate at start and binds it (netsh http add sslcert).
+        demo = new DemoServer(port, httpsPort);
         demo.start();
-        String url = "http://localhost:" + port + "/";
+        String url = scheme.equals("https") ? "https://localhost:" + httpsPort + "/" : "http://localhost:" + port + "/";
         Path tmp = Files.createTempDirectory("demo-browser");
         first = browser(tmp.resolve("a"));
         second = browser(tmp.resolve("b"));
@@ -89,7 +94,7 @@ public class DemoBrowserTest
         wait1.until(d -> d.findElements(By.cssSelector("#log li.disconnect")).stream()
             .anyMatch(li -> li.getText().contains(secondTab + " disconnected") && li.getText().contains("AsyncListener.onError")));
 
-        Path shot = Path.of("target", "demo-disconnect.png");
+        Path shot = Path.of("target", "demo-disconnect-" + scheme + ".png");
         Files.createDirectories(shot.getParent());
         Files.copy(((TakesScreenshot)first).getScreenshotAs(OutputType.FILE).toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
         assertTrue(Files.size(shot) > 1000);
