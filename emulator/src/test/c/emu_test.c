@@ -125,3 +125,39 @@ int counters_zero(int ms)
             c.Queues, c.Ports, c.Connections, c.Requests, c.PendingOverlapped, c.BufferedBytes);
     return 0;
 }
+
+void emu_srv_open(emu_srv *s)
+{
+    const HTTPAPI_VERSION v2 = HTTPAPI_VERSION_2;
+    memset(s, 0, sizeof(*s));
+    s->tcp = free_port();
+    CHECK_EQ(HttpInitialize(v2, HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
+    CHECK_EQ(HttpCreateServerSession(v2, &s->session, 0), NO_ERROR);
+    CHECK_EQ(HttpCreateUrlGroup(s->session, &s->group, 0), NO_ERROR);
+    CHECK_EQ(HttpCreateRequestQueue(v2, NULL, NULL, 0, &s->queue), NO_ERROR);
+    HTTP_BINDING_INFO b = {{1}, s->queue};
+    CHECK_EQ(HttpSetUrlGroupProperty(s->group, HttpServerBindingProperty, &b, sizeof(b)), NO_ERROR);
+    char u[128];
+    WCHAR w[128];
+    snprintf(u, sizeof(u), "http://+:%d/", s->tcp);
+    wide(u, w, 128);
+    CHECK_EQ(HttpAddUrlToUrlGroup(s->group, w, 0, 0), NO_ERROR);
+    s->port = CreateIoCompletionPort(s->queue, NULL, 1, 0);
+}
+
+void emu_srv_close(emu_srv *s)
+{
+    CHECK_EQ(HttpCloseRequestQueue(s->queue), NO_ERROR);
+    CHECK_EQ(HttpCloseServerSession(s->session), NO_ERROR);
+    while (take_completion(s->port, NULL, NULL, 50) != NULL) {}
+    CHECK(CloseHandle(s->port));
+    CHECK_EQ(HttpTerminate(HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
+}
+
+HTTP_REQUEST *emu_srv_receive(emu_srv *s, char *buf, ULONG cap)
+{
+    ULONG n = 0;
+    ULONG rc = HttpReceiveHttpRequest(s->queue, HTTP_NULL_ID, 0, (PHTTP_REQUEST)buf, cap, &n, NULL);
+    CHECK_EQ(rc, NO_ERROR);
+    return rc == NO_ERROR ? (HTTP_REQUEST *)buf : NULL;
+}

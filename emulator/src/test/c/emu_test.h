@@ -22,6 +22,19 @@ void client_fin(int fd);     /* FIN: shutdown(SHUT_WR) */
 void client_close(int fd);
 /* Waits up to ms for one completion; returns its OVERLAPPED or NULL. */
 OVERLAPPED *take_completion(HANDLE port, ULONG *bytes, ULONG *status, DWORD ms);
+/* A server: session, URL group bound to a new request queue with http://+:PORT/ on a free port,
+ * and a completion port for the queue. */
+typedef struct emu_srv {
+    HTTP_SERVER_SESSION_ID session;
+    HTTP_URL_GROUP_ID group;
+    HANDLE queue, port;
+    int tcp;
+} emu_srv;
+void emu_srv_open(emu_srv *s);
+/* Closes the queue and the session, drains the port's packets, closes it and terminates. */
+void emu_srv_close(emu_srv *s);
+/* A synchronous HttpReceiveHttpRequest into buf (8-byte aligned); NULL (and a failed check) on error. */
+HTTP_REQUEST *emu_srv_receive(emu_srv *s, char *buf, ULONG cap);
 /* Polls the live-object counters until all are zero or ms pass; returns 1 when zero. */
 int counters_zero(int ms);
 

@@ -14,52 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static const HTTPAPI_VERSION V2 = HTTPAPI_VERSION_2;
 static __attribute__((aligned(8))) char g_buf[16384];
 
-typedef struct srv {
-    HTTP_SERVER_SESSION_ID session;
-    HTTP_URL_GROUP_ID group;
-    HANDLE queue, port;
-    int tcp;
-} srv;
-
-static void open_srv(srv *s)
+static HTTP_REQUEST *recv_sync(emu_srv *s)
 {
-    memset(s, 0, sizeof(*s));
-    s->tcp = free_port();
-    CHECK_EQ(HttpInitialize(V2, HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
-    CHECK_EQ(HttpCreateServerSession(V2, &s->session, 0), NO_ERROR);
-    CHECK_EQ(HttpCreateUrlGroup(s->session, &s->group, 0), NO_ERROR);
-    CHECK_EQ(HttpCreateRequestQueue(V2, NULL, NULL, 0, &s->queue), NO_ERROR);
-    HTTP_BINDING_INFO b = {{1}, s->queue};
-    CHECK_EQ(HttpSetUrlGroupProperty(s->group, HttpServerBindingProperty, &b, sizeof(b)), NO_ERROR);
-    char u[128];
-    WCHAR w[128];
-    snprintf(u, sizeof(u), "http://+:%d/", s->tcp);
-    wide(u, w, 128);
-    CHECK_EQ(HttpAddUrlToUrlGroup(s->group, w, 0, 0), NO_ERROR);
-    s->port = CreateIoCompletionPort(s->queue, NULL, 1, 0);
+    return emu_srv_receive(s, g_buf, sizeof(g_buf));
 }
 
-static void close_srv(srv *s)
-{
-    CHECK_EQ(HttpCloseRequestQueue(s->queue), NO_ERROR);
-    CHECK_EQ(HttpCloseServerSession(s->session), NO_ERROR);
-    while (take_completion(s->port, NULL, NULL, 50) != NULL) {}
-    CHECK(CloseHandle(s->port));
-    CHECK_EQ(HttpTerminate(HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
-}
-
-static HTTP_REQUEST *recv_sync(srv *s)
-{
-    ULONG n = 0;
-    ULONG rc = HttpReceiveHttpRequest(s->queue, HTTP_NULL_ID, 0, (PHTTP_REQUEST)g_buf, sizeof(g_buf), &n, NULL);
-    CHECK_EQ(rc, NO_ERROR);
-    return rc == NO_ERROR ? (HTTP_REQUEST *)g_buf : NULL;
-}
-
-static ULONG respond(srv *s, HTTP_REQUEST_ID id, const char *body)
+static ULONG respond(emu_srv *s, HTTP_REQUEST_ID id, const char *body)
 {
     HTTP_RESPONSE r;
     memset(&r, 0, sizeof(r));
@@ -73,7 +35,7 @@ static ULONG respond(srv *s, HTTP_REQUEST_ID id, const char *body)
     return HttpSendHttpResponse(s->queue, id, 0, &r, NULL, NULL, NULL, 0, NULL, NULL);
 }
 
-static void get(srv *s, int c, const char *path)
+static void get(emu_srv *s, int c, const char *path)
 {
     char req[256];
     snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: a:%d\r\n\r\n", path, s->tcp);
@@ -96,8 +58,8 @@ static double cpu_now(void)
 
 static void test_idle_connection_closes_with_its_port(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     char resp[2048];
     int c = client_connect(s.tcp);
     get(&s, c, "/one");
@@ -116,13 +78,13 @@ static void test_idle_connection_closes_with_its_port(void)
     CHECK(n <= 0);
     CHECK(strstr(resp, "HTTP/1.1") == NULL);
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_busy_connection_closes_after_its_response(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     char resp[2048];
     int c = client_connect(s.tcp);
     get(&s, c, "/busy");
@@ -138,13 +100,13 @@ static void test_busy_connection_closes_after_its_response(void)
     CHECK(n > 0 && strstr(resp, "\r\n\r\nb") != NULL);
     CHECK(strstr(resp, "Connection: close\r\n") != NULL);
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_accept_without_descriptors_does_not_spin(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     int c = socket(AF_INET, SOCK_STREAM, 0);
     struct rlimit old, low;
     getrlimit(RLIMIT_NOFILE, &old);
@@ -174,13 +136,13 @@ static void test_accept_without_descriptors_does_not_spin(void)
     client_read(c, resp, sizeof(resp), 300);
     CHECK(strstr(resp, "\r\n\r\nlate") != NULL);
     close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_completion_status_comes_from_the_packet(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     for (int ex = 0; ex < 2; ex++) {
         OVERLAPPED ov;
         memset(&ov, 0, sizeof(ov));
@@ -209,7 +171,7 @@ static void test_completion_status_comes_from_the_packet(void)
         CHECK_EQ(respond(&s, r->RequestId, "p"), NO_ERROR);
         client_close(c);
     }
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 int main(void)

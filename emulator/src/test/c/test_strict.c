@@ -18,53 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static const HTTPAPI_VERSION V2 = HTTPAPI_VERSION_2;
 static __attribute__((aligned(8))) char g_buf[16384];
 
-typedef struct srv {
-    HTTP_SERVER_SESSION_ID session;
-    HTTP_URL_GROUP_ID group;
-    HANDLE queue, port;
-    int tcp;
-} srv;
-
-static void open_srv(srv *s)
+static HTTP_REQUEST *recv_sync(emu_srv *s)
 {
-    memset(s, 0, sizeof(*s));
-    s->tcp = free_port();
-    CHECK_EQ(HttpInitialize(V2, HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
-    CHECK_EQ(HttpCreateServerSession(V2, &s->session, 0), NO_ERROR);
-    CHECK_EQ(HttpCreateUrlGroup(s->session, &s->group, 0), NO_ERROR);
-    CHECK_EQ(HttpCreateRequestQueue(V2, NULL, NULL, 0, &s->queue), NO_ERROR);
-    HTTP_BINDING_INFO b = {{1}, s->queue};
-    CHECK_EQ(HttpSetUrlGroupProperty(s->group, HttpServerBindingProperty, &b, sizeof(b)), NO_ERROR);
-    char u[128];
-    WCHAR w[128];
-    snprintf(u, sizeof(u), "http://+:%d/", s->tcp);
-    wide(u, w, 128);
-    CHECK_EQ(HttpAddUrlToUrlGroup(s->group, w, 0, 0), NO_ERROR);
-    s->port = CreateIoCompletionPort(s->queue, NULL, 1, 0);
-}
-
-static void close_srv(srv *s)
-{
-    CHECK_EQ(HttpCloseRequestQueue(s->queue), NO_ERROR);
-    CHECK_EQ(HttpCloseServerSession(s->session), NO_ERROR);
-    while (take_completion(s->port, NULL, NULL, 50) != NULL) {}
-    CHECK(CloseHandle(s->port));
-    CHECK_EQ(HttpTerminate(HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
-}
-
-static HTTP_REQUEST *recv_sync(srv *s)
-{
-    ULONG n = 0;
-    ULONG rc = HttpReceiveHttpRequest(s->queue, HTTP_NULL_ID, 0, (PHTTP_REQUEST)g_buf, sizeof(g_buf), &n, NULL);
-    CHECK_EQ(rc, NO_ERROR);
-    return rc == NO_ERROR ? (HTTP_REQUEST *)g_buf : NULL;
+    return emu_srv_receive(s, g_buf, sizeof(g_buf));
 }
 
 /* Connects (with a small receive buffer when rcvbuf > 0, so the server's writes back up) and sends a GET. */
-static int connect_get(srv *s, int rcvbuf)
+static int connect_get(emu_srv *s, int rcvbuf)
 {
     int c = socket(AF_INET, SOCK_STREAM, 0);
     if (rcvbuf > 0) setsockopt(c, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -86,8 +48,8 @@ static int all_poison(const void *p, size_t len)
 
 static void test_send_reads_chunks_when_they_go_out(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     int c = connect_get(&s, 4096);
     HTTP_REQUEST *r = recv_sync(&s);
     size_t big = 16u << 20; /* more than the socket buffers hold, so the send stays pending */
@@ -123,14 +85,14 @@ static void test_send_reads_chunks_when_they_go_out(void)
     }
     free(body);
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_strict_overwrites_what_a_send_was_given(void)
 {
     CHECK_EQ(HttpEmuSetStrict(1), 0);
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     char resp[2048];
     for (int overlapped = 0; overlapped < 2; overlapped++) {
         int c = connect_get(&s, 0);
@@ -169,15 +131,15 @@ static void test_strict_overwrites_what_a_send_was_given(void)
         free(body); free(reason); free(type); free(name); free(value);
         client_close(c);
     }
-    close_srv(&s);
+    emu_srv_close(&s);
     HttpEmuSetStrict(0);
 }
 
 static void test_receive_buffers_written_at_completion_only(void)
 {
     HttpEmuSetStrict(1);
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     static __attribute__((aligned(8))) char buf[8192];
     memset(buf, 'Q', sizeof(buf));
     OVERLAPPED ov;
@@ -208,14 +170,14 @@ static void test_receive_buffers_written_at_completion_only(void)
     rs.StatusCode = 204;
     CHECK_EQ(HttpSendHttpResponse(s.queue, r->RequestId, 0, &rs, NULL, NULL, NULL, 0, NULL, NULL), NO_ERROR);
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
     HttpEmuSetStrict(0);
 }
 
 static void test_completion_of_an_overlapped_no_longer_pending_is_counted(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     HTTP_EMU_COUNTERS before, after;
     CHECK_EQ(HttpEmuGetCounters(&before, sizeof(before)), NO_ERROR);
     CHECK_EQ(HttpEmuGetCounters(&after, 64), NO_ERROR); /* a caller that knows only the first eight */
@@ -244,7 +206,7 @@ static void test_completion_of_an_overlapped_no_longer_pending_is_counted(void)
     CHECK_EQ(last.CompletionsNotPending, after.CompletionsNotPending);
     CHECK_EQ(HttpSendHttpResponse(s.queue, ((HTTP_REQUEST *)g_buf)->RequestId, 0, &rs, NULL, NULL, NULL, 0, NULL, NULL), NO_ERROR);
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 /* ---- socket writes with the emulator's lock released ----
@@ -253,7 +215,7 @@ static void test_completion_of_an_overlapped_no_longer_pending_is_counted(void)
 
 static int g_probing, g_writes_seen, g_writes_under_lock;
 static sem_t g_probe_go, g_probe_done;
-static srv *g_probe_srv;
+static emu_srv *g_probe_srv;
 
 static void *probe_main(void *arg)
 {
@@ -300,8 +262,8 @@ ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 
 static void test_socket_writes_release_the_lock(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     g_probe_srv = &s;
     sem_init(&g_probe_go, 0, 0);
     sem_init(&g_probe_done, 0, 0);
@@ -331,7 +293,7 @@ static void test_socket_writes_release_the_lock(void)
         CHECK(strstr(resp, "\r\n\r\nlocked?") != NULL);
     }
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 int main(void)

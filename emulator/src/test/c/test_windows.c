@@ -13,50 +13,13 @@ static const HTTPAPI_VERSION V2 = HTTPAPI_VERSION_2;
 
 static __attribute__((aligned(8))) char g_buf[16384];
 
-typedef struct srv {
-    HTTP_SERVER_SESSION_ID session;
-    HTTP_URL_GROUP_ID group;
-    HANDLE queue, port;
-    int tcp;
-} srv;
-
-static void open_srv(srv *s)
+static HTTP_REQUEST *recv_sync(emu_srv *s)
 {
-    memset(s, 0, sizeof(*s));
-    s->tcp = free_port();
-    CHECK_EQ(HttpInitialize(V2, HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
-    CHECK_EQ(HttpCreateServerSession(V2, &s->session, 0), NO_ERROR);
-    CHECK_EQ(HttpCreateUrlGroup(s->session, &s->group, 0), NO_ERROR);
-    CHECK_EQ(HttpCreateRequestQueue(V2, NULL, NULL, 0, &s->queue), NO_ERROR);
-    HTTP_BINDING_INFO b = {{1}, s->queue};
-    CHECK_EQ(HttpSetUrlGroupProperty(s->group, HttpServerBindingProperty, &b, sizeof(b)), NO_ERROR);
-    char u[128];
-    WCHAR w[128];
-    snprintf(u, sizeof(u), "http://+:%d/", s->tcp);
-    wide(u, w, 128);
-    CHECK_EQ(HttpAddUrlToUrlGroup(s->group, w, 0, 0), NO_ERROR);
-    s->port = CreateIoCompletionPort(s->queue, NULL, 1, 0);
-}
-
-static void close_srv(srv *s)
-{
-    CHECK_EQ(HttpCloseRequestQueue(s->queue), NO_ERROR);
-    CHECK_EQ(HttpCloseServerSession(s->session), NO_ERROR);
-    while (take_completion(s->port, NULL, NULL, 50) != NULL) {}
-    CHECK(CloseHandle(s->port));
-    CHECK_EQ(HttpTerminate(HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
-}
-
-static HTTP_REQUEST *recv_sync(srv *s)
-{
-    ULONG n = 0;
-    ULONG rc = HttpReceiveHttpRequest(s->queue, HTTP_NULL_ID, 0, (PHTTP_REQUEST)g_buf, sizeof(g_buf), &n, NULL);
-    CHECK_EQ(rc, NO_ERROR);
-    return rc == NO_ERROR ? (HTTP_REQUEST *)g_buf : NULL;
+    return emu_srv_receive(s, g_buf, sizeof(g_buf));
 }
 
 /* Connects and sends a request built from fmt, where every %d is the server's port. */
-static int send_req(srv *s, const char *fmt)
+static int send_req(emu_srv *s, const char *fmt)
 {
     char req[4096];
     snprintf(req, sizeof(req), fmt, s->tcp, s->tcp, s->tcp);
@@ -65,7 +28,7 @@ static int send_req(srv *s, const char *fmt)
     return c;
 }
 
-static void send_again(srv *s, int c, const char *fmt)
+static void send_again(emu_srv *s, int c, const char *fmt)
 {
     char req[4096];
     snprintf(req, sizeof(req), fmt, s->tcp, s->tcp, s->tcp);
@@ -93,7 +56,7 @@ static void set_known(HTTP_RESPONSE *r, int id, const char *v)
     r->Headers.KnownHeaders[id].RawValueLength = (USHORT)strlen(v);
 }
 
-static ULONG send_resp(srv *s, HTTP_REQUEST_ID id, HTTP_RESPONSE *r, ULONG flags)
+static ULONG send_resp(emu_srv *s, HTTP_REQUEST_ID id, HTTP_RESPONSE *r, ULONG flags)
 {
     return HttpSendHttpResponse(s->queue, id, flags, r, NULL, NULL, NULL, 0, NULL, NULL);
 }
@@ -106,7 +69,7 @@ static int count_of(const char *hay, const char *needle)
 }
 
 /* Does the connection still serve a request? (a GET answered 200 with body "k") */
-static int still_serves(srv *s, int c)
+static int still_serves(emu_srv *s, int c)
 {
     char resp[2048];
     send_again(s, c, "GET /again HTTP/1.1\r\nHost: a:%d\r\n\r\n");
@@ -129,8 +92,8 @@ static void test_session_before_initialize(void)
 
 static void test_bodies_of_bodiless_replies(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     char resp[4096];
     HTTP_RESPONSE rs;
     HTTP_DATA_CHUNK ch;
@@ -184,13 +147,13 @@ static void test_bodies_of_bodiless_replies(void)
         CHECK_EQ(count_of(resp, "Content-Length: 0\r\n"), 1);
     }
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_repeated_request_headers_fold(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     /* F-181: repeated headers arrive folded, ", " in arrival order; unknown names too (any case). */
     int c = send_req(&s, "GET /f HTTP/1.1\r\nHost: a:%d\r\nX-A: first\r\nCookie: a=1\r\nX-B: z\r\n"
                          "x-a: second\r\nCookie: b=2\r\nX-A: third\r\n\r\n");
@@ -209,13 +172,13 @@ static void test_repeated_request_headers_fold(void)
         CHECK_EQ(send_resp(&s, r->RequestId, &rs, 0), NO_ERROR);
     }
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_response_header_slots(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     char resp[4096];
     HTTP_RESPONSE rs;
     HTTP_DATA_CHUNK ch;
@@ -265,13 +228,13 @@ static void test_response_header_slots(void)
         CHECK(still_serves(&s, c));
     }
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_body_cut_short(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     static char body[64];
     for (int mode = 0; mode < 4; mode++) {
         /* F-184: CL 20, 5 bytes, then FIN or RST: the next body read fails with ERROR_OPERATION_ABORTED,
@@ -297,13 +260,13 @@ static void test_body_cut_short(void)
         }
         if (c >= 0) client_close(c);
     }
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_cancel_request_bound_by_more_data(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     static __attribute__((aligned(8))) char small[1024];
     char pad[1500];
     memset(pad, 'p', sizeof(pad) - 1);
@@ -330,13 +293,13 @@ static void test_cancel_request_bound_by_more_data(void)
         CHECK_EQ(send_resp(&s, r->RequestId, &rs, 0), NO_ERROR);
     }
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_bytes_received_counts_body_with_head(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     const char *fmts[] = {"POST /b HTTP/1.1\r\nHost: a:%d\r\nContent-Length: 10\r\n\r\n0123456789",
                           "POST /b HTTP/1.1\r\nHost: a:%d\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"};
     for (int i = 0; i < 2; i++) {
@@ -354,13 +317,13 @@ static void test_bytes_received_counts_body_with_head(void)
         CHECK_EQ(send_resp(&s, r->RequestId, &rs, 0), NO_ERROR);
         client_close(c);
     }
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_disconnect_wait_fires_on_server_close(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     char resp[2048];
     for (int ex = 0; ex < 2; ex++) {
         /* F-72: a wait completes when HTTP.sys itself closes the connection after a DISCONNECT response,
@@ -397,13 +360,13 @@ static void test_disconnect_wait_fires_on_server_close(void)
         CHECK_EQ(st, NO_ERROR);
     }
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_no_continue_after_response_started(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     char resp[2048];
     int c = send_req(&s, "POST /e HTTP/1.1\r\nHost: a:%d\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
     HTTP_REQUEST *r = recv_sync(&s);
@@ -428,13 +391,13 @@ static void test_no_continue_after_response_started(void)
         CHECK(strstr(resp, "\r\n\r\nearlylater") != NULL);
     }
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_malformed_host_is_answered_400(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     char resp[2048];
     /* F-196: a Host that is not host[:port] gets HTTP.sys's own 400 and never reaches the queue. */
     const char *bad[] = {"x:99999", "a b", "u@x", "[::1", "x:", "x:1a", "[zz]:1"};
@@ -462,13 +425,13 @@ static void test_malformed_host_is_answered_400(void)
     client_read(c, resp, sizeof(resp), 300);
     CHECK(strncmp(resp, "HTTP/1.1 200 ", 13) == 0);
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 static void test_malformed_input(void)
 {
-    srv s;
-    open_srv(&s);
+    emu_srv s;
+    emu_srv_open(&s);
     char resp[2048];
     /* F-24: EntityChunkCount is at most 100. */
     int c = send_req(&s, "GET /m HTTP/1.1\r\nHost: a:%d\r\n\r\n");
@@ -521,7 +484,7 @@ static void test_malformed_input(void)
         CHECK_EQ(send_resp(&s, r->RequestId, &rs, 0), NO_ERROR);
     }
     client_close(c);
-    close_srv(&s);
+    emu_srv_close(&s);
 }
 
 int main(void)
