@@ -130,12 +130,19 @@ public class TlsTest
         server.start();
     }
 
-    private HttpClient client(String protocol) throws Exception
+    /** A trust store holding the server's self-signed certificate. */
+    private KeyStore trustStore() throws Exception
     {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
         trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509")
             .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("cert.pem")))));
+        return trust;
+    }
+
+    private HttpClient client(String protocol) throws Exception
+    {
+        KeyStore trust = trustStore();
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         SSLContext ssl = SSLContext.getInstance("TLS");
@@ -214,10 +221,7 @@ public class TlsTest
         assertTrue(out.endsWith("|" + protocol), "curl: " + out);
 
         org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509")
-            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("cert.pem")))));
+        KeyStore trust = trustStore();
         tls.setTrustStore(trust);
         tls.setIncludeProtocols(protocol);
         org.eclipse.jetty.client.HttpClient jetty = new org.eclipse.jetty.client.HttpClient(
@@ -243,10 +247,7 @@ public class TlsTest
     public void aClientThatVanishesOverTlsFailsItsRequestAtOnce(String protocol) throws Exception
     {
         start(true);
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509")
-            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("cert.pem")))));
+        KeyStore trust = trustStore();
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         SSLContext ssl = SSLContext.getInstance(protocol);
@@ -293,10 +294,7 @@ public class TlsTest
         }
         javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(keys, "secret".toCharArray());
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509")
-            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("cert.pem")))));
+        KeyStore trust = trustStore();
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         SSLContext ssl = SSLContext.getInstance("TLS");
