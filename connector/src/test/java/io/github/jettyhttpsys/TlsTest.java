@@ -400,4 +400,57 @@ public class TlsTest
         // HTTP.sys delivers the request with CertFlags CERT_E_UNTRUSTEDROOT (F-127); Jetty sees no peer.
         assertEquals("anonymous", who(withUntrusted));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    public void theSameTlsDataAsJettysOwnTlsConnector(String protocol) throws Exception
+    {
+        // The oracle: Jetty's ServerConnector with SslConnectionFactory, same certificate, same client.
+        openssl("pkcs12", "-export", "-in", "cert.pem", "-inkey", "key.pem", "-out", "server.p12", "-passout", "pass:secret");
+        Handler report = new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                EndPoint.SslSessionData tls = (EndPoint.SslSessionData)request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
+                Content.Sink.write(response, true, request.isSecure() + "|" + request.getHttpURI().getScheme() + "|" +
+                    (tls == null ? "none" : tls.cipherSuite() + "|" + tls.keySize() + "|" + (tls.peerCertificates() == null)), callback);
+                return true;
+            }
+        };
+        HttpConfiguration config = new HttpConfiguration();
+        config.addCustomizer(new SecureRequestCustomizer());
+        Server jetty = new Server();
+        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+        ssl.setKeyStorePath(dir.resolve("server.p12").toString());
+        ssl.setKeyStoreType("PKCS12");
+        ssl.setKeyStorePassword("secret");
+        org.eclipse.jetty.server.ServerConnector jc = new org.eclipse.jetty.server.ServerConnector(jetty, ssl,
+            new org.eclipse.jetty.server.HttpConnectionFactory(config));
+        jc.setHost("127.0.0.1");
+        jetty.addConnector(jc);
+        jetty.setHandler(report);
+        String expected;
+        HttpClient client = client(protocol);
+        try
+        {
+            jetty.start();
+            expected = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + jc.getLocalPort() + "/")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        }
+        finally
+        {
+            jetty.stop();
+        }
+        port = TestSupport.freePort();
+        SslCertificateBindings.add(new InetSocketAddress("127.0.0.1", port), HttpEmu.addCertificate(pem), "MY", null, false);
+        server = new Server();
+        server.addConnector(new HttpSysConnector(server, config, "https://127.0.0.1:" + port + "/"));
+        server.setHandler(report);
+        server.start();
+        String actual = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(expected.startsWith("true|https|TLS_"), expected);
+        assertEquals(expected, actual, "Jetty's own TLS connector and HTTP.sys give Jetty the same TLS data");
+    }
 }
