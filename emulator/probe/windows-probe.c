@@ -1253,6 +1253,69 @@ static void m_cancel_body_read(void)
 
 /* PAR: malformed input the parser must refuse: DEL in a header value is F180c; a chunk-size line
  * with junk after the size; an obs-fold line; a bare LF line end. */
+/* Open questions 21 and 22: URL ACL reservations and the SNI binding's size, through the
+ * configuration API (needs an administrator; everything made is deleted again). */
+typedef struct { SOCKADDR_STORAGE IpPort; PWSTR Host; } probe_sni_key;   /* F-114: 136 bytes */
+typedef struct { probe_sni_key KeyDesc; HTTP_SERVICE_CONFIG_SSL_PARAM ParamDesc; } probe_sni_set;
+
+static ULONG urlacl(int set, const char *prefix, const char *sddl)
+{
+    WCHAR p[128], d[128];
+    wide(p, prefix);
+    wide(d, sddl ? sddl : "");
+    HTTP_SERVICE_CONFIG_URLACL_SET a;
+    memset(&a, 0, sizeof(a));
+    a.KeyDesc.pUrlPrefix = p;
+    a.ParamDesc.pStringSecurityDescriptor = sddl ? d : NULL;
+    ULONG rc;
+    if (set) PROBE_CALL(rc, HttpSetServiceConfiguration(NULL, HttpServiceConfigUrlAclInfo, &a, sizeof(a), NULL));
+    else PROBE_CALL(rc, HttpDeleteServiceConfiguration(NULL, HttpServiceConfigUrlAclInfo, &a, sizeof(a), NULL));
+    return rc;
+}
+
+static void m_service_config(void)
+{
+    HTTPAPI_VERSION v = HTTPAPI_VERSION_2;
+    ULONG rc;
+    PROBE_CALL(rc, HttpInitialize(v, HTTP_INITIALIZE_CONFIG, NULL));
+    if (rc != NO_ERROR) { rep("Q21", "config-init=%s", ecode(rc)); return; }
+    char good[64], noslash[64];
+    snprintf(good, sizeof(good), "http://+:%u/q21/", port2);
+    snprintf(noslash, sizeof(noslash), "http://+:%u/q21b", port2);
+    ULONG ok = urlacl(1, good, "D:(A;;GX;;;WD)");
+    ULONG twice = urlacl(1, good, "D:(A;;GX;;;WD)");
+    ULONG del = urlacl(0, good, NULL), again = urlacl(0, good, NULL);
+    rep("Q21", "set=%s twice=%s delete=%s delete-again=%s", ecode(ok), ecode(twice), ecode(del), ecode(again));
+    snprintf(good, sizeof(good), "http://+:%u/q21c/", port2);
+    ULONG bad = urlacl(1, good, "D:(nonsense)");
+    if (bad == NO_ERROR) urlacl(0, good, NULL);
+    ULONG badsid = urlacl(1, good, "D:(A;;GX;;;S-1-99)");
+    if (badsid == NO_ERROR) urlacl(0, good, NULL);
+    ULONG slash = urlacl(1, noslash, "D:(A;;GX;;;WD)");
+    if (slash == NO_ERROR) urlacl(0, noslash, NULL);
+    rep("Q21", "bad-sddl=%s bad-sid=%s no-trailing-slash=%s", ecode(bad), ecode(badsid), ecode(slash));
+    /* Q22: an SNI binding of a certificate that is not in the store, given the full 216 bytes and 8 fewer */
+    probe_sni_set sni;
+    memset(&sni, 0, sizeof(sni));
+    SOCKADDR_IN *a = (SOCKADDR_IN *)&sni.KeyDesc.IpPort;
+    a->sin_family = AF_INET;
+    a->sin_port = (USHORT)((port2 >> 8) | ((port2 & 0xff) << 8));
+    WCHAR host[32];
+    wide(host, "q22.invalid");
+    sni.KeyDesc.Host = host;
+    UCHAR hash[20];
+    memset(hash, 0x5a, sizeof(hash));
+    sni.ParamDesc.SslHashLength = 20;
+    sni.ParamDesc.pSslHash = hash;
+    ULONG full, shorter;
+    PROBE_CALL(full, HttpSetServiceConfiguration(NULL, (HTTP_SERVICE_CONFIG_ID)5, &sni, (ULONG)sizeof(sni), NULL));
+    if (full == NO_ERROR) HttpDeleteServiceConfiguration(NULL, (HTTP_SERVICE_CONFIG_ID)5, &sni, (ULONG)sizeof(sni), NULL);
+    PROBE_CALL(shorter, HttpSetServiceConfiguration(NULL, (HTTP_SERVICE_CONFIG_ID)5, &sni, (ULONG)sizeof(sni) - 8, NULL));
+    if (shorter == NO_ERROR) HttpDeleteServiceConfiguration(NULL, (HTTP_SERVICE_CONFIG_ID)5, &sni, (ULONG)sizeof(sni), NULL);
+    rep("Q22", "sni-set-size=%u full=%s shorter=%s", (unsigned)sizeof(sni), ecode(full), ecode(shorter));
+    HttpTerminate(HTTP_INITIALIZE_CONFIG, NULL);
+}
+
 static void m_malformed(void)
 {
     static const char *reqs[] = {
@@ -1329,6 +1392,7 @@ static const struct { const char *name; void (*fn)(void); } measurements[] = {
     { "reason-and-verb", m_reason_and_verb },
     { "cancel-body-read", m_cancel_body_read },
     { "malformed", m_malformed },
+    { "service-config", m_service_config },
 };
 
 int main(int argc, char **argv)

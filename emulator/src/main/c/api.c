@@ -241,7 +241,7 @@ void emu_effective_timeouts(conn *c, timeouts *out)
 
 /* ---- URL prefixes (§13) ---- */
 
-static ULONG parse_prefix(PCWSTR w, url *u)
+ULONG emu_parse_prefix(PCWSTR w, url *u)
 {
     char s[1400];
     size_t n = 0;
@@ -755,12 +755,13 @@ EMU_EXPORT ULONG HttpAddUrlToUrlGroup(HTTP_URL_GROUP_ID id, PCWSTR prefix, HTTP_
     if (reserved != 0) return ERROR_INVALID_PARAMETER;
     url *u = calloc(1, sizeof(*u));
     if (u == NULL) return ERROR_NOT_ENOUGH_MEMORY;
-    ULONG err = parse_prefix(prefix, u); /* F-102, F-103 */
+    ULONG err = emu_parse_prefix(prefix, u); /* F-102, F-103 */
     pthread_mutex_lock(&g_emu_lock);
     group *g = group_find(id);
     if (err == NO_ERROR && g == NULL) err = ERROR_INVALID_PARAMETER;
     for (url *o = g_urls; err == NO_ERROR && o; o = o->next)
         if (strcmp(o->text, u->text) == 0) err = ERROR_ALREADY_EXISTS; /* F-104, F-105 */
+    if (err == NO_ERROR) err = emu_urlacl_check(u); /* F-106, F-193 */
     if (err == NO_ERROR) err = emu_listener_acquire(u->port, u->tls, &u->l); /* F-105: SHARING_VIOLATION */
     if (err == NO_ERROR) {
         u->g = g;
@@ -781,7 +782,7 @@ EMU_EXPORT ULONG HttpRemoveUrlFromUrlGroup(HTTP_URL_GROUP_ID id, PCWSTR prefix, 
     if ((flags & HTTP_URL_FLAG_REMOVE_ALL) && prefix != NULL) return ERROR_INVALID_PARAMETER;
     url tmp;
     memset(&tmp, 0, sizeof(tmp));
-    ULONG err = (flags & HTTP_URL_FLAG_REMOVE_ALL) ? NO_ERROR : parse_prefix(prefix, &tmp);
+    ULONG err = (flags & HTTP_URL_FLAG_REMOVE_ALL) ? NO_ERROR : emu_parse_prefix(prefix, &tmp);
     if (err != NO_ERROR) return err;
     pthread_mutex_lock(&g_emu_lock);
     group *g = group_find(id);

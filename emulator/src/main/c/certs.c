@@ -266,6 +266,9 @@ EMU_EXPORT ULONG HttpSetServiceConfiguration(HANDLE service, HTTP_SERVICE_CONFIG
 {
     ULONG err = check_config_call(service, ov);
     if (err != NO_ERROR) return err;
+    if (!emu_elevated()) return ERROR_ACCESS_DENIED; /* F-193 */
+    if (id == HttpServiceConfigUrlAclInfo)
+        return info == NULL || len < sizeof(HTTP_SERVICE_CONFIG_URLACL_SET) ? ERROR_INVALID_PARAMETER : emu_urlacl_set(info);
     if (id != HttpServiceConfigSSLCertInfo && id != HttpServiceConfigSslSniCertInfo) return ERROR_INVALID_PARAMETER;
     size_t need = id == HttpServiceConfigSSLCertInfo ? sizeof(HTTP_SERVICE_CONFIG_SSL_SET) : sizeof(HTTP_SERVICE_CONFIG_SSL_SNI_SET);
     if (info == NULL || len < need) return ERROR_INVALID_PARAMETER;
@@ -300,6 +303,9 @@ EMU_EXPORT ULONG HttpDeleteServiceConfiguration(HANDLE service, HTTP_SERVICE_CON
 {
     ULONG err = check_config_call(service, ov);
     if (err != NO_ERROR) return err;
+    if (!emu_elevated()) return ERROR_ACCESS_DENIED; /* F-193 */
+    if (id == HttpServiceConfigUrlAclInfo)
+        return info == NULL || len < sizeof(HTTP_SERVICE_CONFIG_URLACL_SET) ? ERROR_INVALID_PARAMETER : emu_urlacl_delete(info);
     if (id != HttpServiceConfigSSLCertInfo && id != HttpServiceConfigSslSniCertInfo) return ERROR_INVALID_PARAMETER;
     size_t need = id == HttpServiceConfigSSLCertInfo ? sizeof(HTTP_SERVICE_CONFIG_SSL_SET) : sizeof(HTTP_SERVICE_CONFIG_SSL_SNI_SET);
     if (info == NULL || len < need) return ERROR_INVALID_PARAMETER;
@@ -364,6 +370,9 @@ EMU_EXPORT ULONG HttpQueryServiceConfiguration(HANDLE service, HTTP_SERVICE_CONF
 {
     ULONG err = check_config_call(service, ov);
     if (err != NO_ERROR) return err;
+    if (id == HttpServiceConfigUrlAclInfo) /* reading works unelevated (F-193) */
+        return in == NULL || in_len < sizeof(HTTP_SERVICE_CONFIG_URLACL_QUERY) ? ERROR_INVALID_PARAMETER
+                                                                          : emu_urlacl_query(in, out, out_len, ret_len);
     if (id != HttpServiceConfigSSLCertInfo && id != HttpServiceConfigSslSniCertInfo) return ERROR_INVALID_PARAMETER;
     size_t need_in = id == HttpServiceConfigSSLCertInfo ? sizeof(HTTP_SERVICE_CONFIG_SSL_QUERY) : sizeof(HTTP_SERVICE_CONFIG_SSL_SNI_QUERY);
     if (in == NULL || in_len < need_in) return ERROR_INVALID_PARAMETER;

@@ -238,6 +238,13 @@ op *emu_op_new(int kind, queue *q, OVERLAPPED *ov);
 ULONG emu_op_pend(op *o, ULONG *bytes_out);
 ULONG emu_op_inline(op *o, ULONG err, ULONG bytes, ULONG *bytes_out);
 queue *emu_queue_find(HANDLE h);
+ULONG emu_parse_prefix(PCWSTR w, url *u); /* a URL prefix as HttpAddUrlToUrlGroup takes it (F-102..F-104) */
+/* urlacl.c: reservations and the administrator stand-in (F-106, F-193) */
+int emu_elevated(void);
+ULONG emu_urlacl_check(const url *u);
+ULONG emu_urlacl_set(const HTTP_SERVICE_CONFIG_URLACL_SET *set);
+ULONG emu_urlacl_delete(const HTTP_SERVICE_CONFIG_URLACL_SET *set);
+ULONG emu_urlacl_query(const HTTP_SERVICE_CONFIG_URLACL_QUERY *q, PVOID out, ULONG out_len, PULONG ret_len);
 int emu_config_initialized(void); /* HttpInitialize(HTTP_INITIALIZE_CONFIG) was called (F-112) */
 
 /* reqbuf.c */

@@ -165,6 +165,14 @@ typedef struct _HTTP_SERVICE_CONFIG_SSL_SET {
 typedef struct _HTTP_SERVICE_CONFIG_SSL_SNI_SET {
     HTTP_SERVICE_CONFIG_SSL_SNI_KEY KeyDesc; HTTP_SERVICE_CONFIG_SSL_PARAM ParamDesc;
 } HTTP_SERVICE_CONFIG_SSL_SNI_SET, *PHTTP_SERVICE_CONFIG_SSL_SNI_SET;
+typedef struct _HTTP_SERVICE_CONFIG_URLACL_KEY { PWSTR pUrlPrefix; } HTTP_SERVICE_CONFIG_URLACL_KEY;
+typedef struct _HTTP_SERVICE_CONFIG_URLACL_PARAM { PWSTR pStringSecurityDescriptor; } HTTP_SERVICE_CONFIG_URLACL_PARAM;
+typedef struct _HTTP_SERVICE_CONFIG_URLACL_SET {
+    HTTP_SERVICE_CONFIG_URLACL_KEY KeyDesc; HTTP_SERVICE_CONFIG_URLACL_PARAM ParamDesc;
+} HTTP_SERVICE_CONFIG_URLACL_SET, *PHTTP_SERVICE_CONFIG_URLACL_SET;
+typedef struct _HTTP_SERVICE_CONFIG_URLACL_QUERY {
+    HTTP_SERVICE_CONFIG_QUERY_TYPE QueryDesc; HTTP_SERVICE_CONFIG_URLACL_KEY KeyDesc; DWORD dwToken;
+} HTTP_SERVICE_CONFIG_URLACL_QUERY;
 typedef struct _HTTP_SERVICE_CONFIG_SSL_QUERY {
     HTTP_SERVICE_CONFIG_QUERY_TYPE QueryDesc; HTTP_SERVICE_CONFIG_SSL_KEY KeyDesc; DWORD dwToken;
 } HTTP_SERVICE_CONFIG_SSL_QUERY;
@@ -340,6 +348,11 @@ ULONG HttpEmuSetStrict(ULONG On); /* returns the previous setting */
  * certificate (and chain) is also trusted when client certificates are verified. */
 ULONG HttpEmuAddCertificate(PCSTR PemPath, UCHAR Thumbprint[20]);
 ULONG HttpEmuClearCertificates(void); /* the store and every TLS binding */
+/* Stands in for running as an administrator (the default) or not (HTTPEMU_UNELEVATED=1 at load):
+ * unelevated, writing service configuration gives ERROR_ACCESS_DENIED and a strong or weak wildcard
+ * prefix needs a URL ACL reservation (F-106, F-193). Returns the previous setting. */
+ULONG HttpEmuSetElevated(ULONG On);
+ULONG HttpEmuClearUrlAcls(void); /* forgets every URL ACL reservation */
 
 /* Windows x64 layout pins (httpapi-x64-layout.md; F-5, F-6). */
 _Static_assert(sizeof(HTTP_KNOWN_HEADER) == 16, "HTTP_KNOWN_HEADER");
@@ -409,6 +422,10 @@ _Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_SNI_KEY) == 136 && offsetof(HTTP_S
                "HTTP_SERVICE_CONFIG_SSL_SNI_KEY");
 _Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_SNI_SET) == 216 && offsetof(HTTP_SERVICE_CONFIG_SSL_SNI_SET, ParamDesc) == 136,
                "HTTP_SERVICE_CONFIG_SSL_SNI_SET");
+_Static_assert(sizeof(HTTP_SERVICE_CONFIG_URLACL_SET) == 16 && offsetof(HTTP_SERVICE_CONFIG_URLACL_SET, ParamDesc) == 8,
+               "HTTP_SERVICE_CONFIG_URLACL_SET");
+_Static_assert(sizeof(HTTP_SERVICE_CONFIG_URLACL_QUERY) == 24 && offsetof(HTTP_SERVICE_CONFIG_URLACL_QUERY, dwToken) == 16,
+               "HTTP_SERVICE_CONFIG_URLACL_QUERY");
 _Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_QUERY) == 24 && offsetof(HTTP_SERVICE_CONFIG_SSL_QUERY, dwToken) == 16,
                "HTTP_SERVICE_CONFIG_SSL_QUERY");
 _Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_SNI_QUERY) == 152 && offsetof(HTTP_SERVICE_CONFIG_SSL_SNI_QUERY, dwToken) == 144,

@@ -63,11 +63,34 @@ public class DisconnectTest
     private final CountDownLatch onComplete = new CountDownLatch(1);
     private final AtomicInteger onErrorCount = new AtomicInteger();
 
+    /** The scheme of the prefix; {@link TlsDisconnectTest} runs every case over TLS. */
+    protected String scheme()
+    {
+        return "http";
+    }
+
+    /** Called with the port before the server starts (a certificate binding for https). */
+    protected void beforeStart(int port) throws Exception
+    {
+    }
+
+    /** Called after the server stopped. */
+    protected void afterStop()
+    {
+    }
+
+    /** A client connection to the server. */
+    protected Socket connect(int port) throws IOException
+    {
+        return new Socket("127.0.0.1", port);
+    }
+
     private void start(Handler handler, boolean eager) throws Exception
     {
         port = TestSupport.freePort();
+        beforeStart(port);
         server = new Server();
-        connector = new HttpSysConnector(server, "http://127.0.0.1:" + port + "/");
+        connector = new HttpSysConnector(server, scheme() + "://127.0.0.1:" + port + "/");
         connector.setEagerDisconnectWait(eager);
         server.addConnector(connector);
         server.setHandler(handler);
@@ -86,12 +109,13 @@ public class DisconnectTest
     {
         if (server != null)
             server.stop();
+        afterStop();
         TestSupport.assertNothingLeaked();
     }
 
     private Socket send(String request) throws IOException
     {
-        Socket s = new Socket("127.0.0.1", port);
+        Socket s = connect(port);
         s.setSoTimeout(10_000);
         OutputStream out = s.getOutputStream();
         out.write(request.getBytes(StandardCharsets.ISO_8859_1));

@@ -130,6 +130,11 @@ public final class RequestQueue
                     try (Memory url = utf16(prefix))
                     {
                         int rc = HttpApi.HttpAddUrlToUrlGroup(_group, url, i, 0);
+                        if (rc == Layout.ERROR_ACCESS_DENIED)
+                            throw new IllegalStateException("HTTP.sys refused URL prefix " + prefix + ": ERROR_ACCESS_DENIED; this account may " +
+                                "register it only with a URL ACL reservation (F-106, F-193). Run as an administrator, or have one reserve it once: " +
+                                "netsh http add urlacl url=" + prefix + " user=DOMAIN\\account (or: java -cp \"lib/httpsys/*\" " +
+                                "io.github.jettyhttpsys.UrlReservations add " + prefix + ")");
                         if (rc != Layout.NO_ERROR)
                             throw new IllegalStateException("HTTP.sys refused URL prefix " + prefix + ": " + Layout.describeError(rc));
                     }

@@ -93,6 +93,10 @@ public final class HttpApi
     /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/http/nf-http-httpsetserviceconfiguration">HttpSetServiceConfiguration</a> */
     public static native int HttpSetServiceConfiguration(Pointer serviceHandle, int configId, Pointer configInformation, int configInformationLength, Pointer overlapped);
 
+    /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/http/nf-http-httpqueryserviceconfiguration">HttpQueryServiceConfiguration</a> */
+    public static native int HttpQueryServiceConfiguration(Pointer serviceHandle, int configId, Pointer input, int inputLength, Pointer output,
+                                                           int outputLength, int[] returnLength, Pointer overlapped);
+
     /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/http/nf-http-httpdeleteserviceconfiguration">HttpDeleteServiceConfiguration</a> */
     public static native int HttpDeleteServiceConfiguration(Pointer serviceHandle, int configId, Pointer configInformation, int configInformationLength, Pointer overlapped);
 

@@ -22,7 +22,10 @@ public final class Layout
     public static final int ERROR_NOT_SUPPORTED = 50;
     public static final int ERROR_NETNAME_DELETED = 64;
     public static final int ERROR_INVALID_PARAMETER = 87;
+    public static final int ERROR_INSUFFICIENT_BUFFER = 122;
     public static final int ERROR_ALREADY_EXISTS = 183;
+    /** winerror.h; not a row of the reference table (the end of an HttpQueryServiceConfiguration enumeration). */
+    public static final int ERROR_NO_MORE_ITEMS = 259;
     public static final int ERROR_MORE_DATA = 234;
     public static final int WAIT_TIMEOUT = 258;
     public static final int ERROR_ABANDONED_WAIT_0 = 735;
@@ -150,6 +153,22 @@ public final class Layout
     public static final int SSL_PARAM_P_STORE_NAME = 32;
     public static final int SSL_PARAM_DEFAULT_FLAGS = 72;
     public static final int HttpServiceConfigSSLCertInfo = 1;
+    public static final int HttpServiceConfigUrlAclInfo = 2;
+    public static final int HttpServiceConfigSslSniCertInfo = 5;
+    // HTTP_SERVICE_CONFIG_URLACL_SET: pUrlPrefix @0, pStringSecurityDescriptor @8
+    public static final int HTTP_SERVICE_CONFIG_URLACL_SET_SIZE = 16;
+    public static final int URLACL_SET_PARAM_DESC = 8;
+    public static final int HTTP_SERVICE_CONFIG_URLACL_QUERY_SIZE = 24;
+    public static final int URLACL_QUERY_KEY_DESC = 8;
+    public static final int URLACL_QUERY_TOKEN = 16;
+    public static final int HttpServiceConfigQueryExact = 0;
+    public static final int HttpServiceConfigQueryNext = 1;
+    // HTTP_SERVICE_CONFIG_SSL_SNI_SET (F-114): SOCKADDR_STORAGE IpPort @0 (128), PWSTR Host @128, ParamDesc @136.
+    // Not in the reference table's rows: LayoutTest derives them from SOCKADDR_STORAGE and SSL_PARAM there.
+    public static final int SOCKADDR_STORAGE_SIZE = 128;
+    public static final int SSL_SNI_KEY_HOST = SOCKADDR_STORAGE_SIZE;
+    public static final int SSL_SNI_SET_PARAM_DESC = SSL_SNI_KEY_HOST + 8;
+    public static final int HTTP_SERVICE_CONFIG_SSL_SNI_SET_SIZE = SSL_SNI_SET_PARAM_DESC + 80;
     public static final int HTTP_INITIALIZE_CONFIG = 2;
     public static final int HTTP_SERVICE_CONFIG_SSL_FLAG_NEGOTIATE_CLIENT_CERT = 2;
 
@@ -273,6 +292,15 @@ public final class Layout
         n("HTTP_SERVICE_CONFIG_SSL_PARAM.pSslCertStoreName", SSL_PARAM_P_STORE_NAME);
         n("HTTP_SERVICE_CONFIG_SSL_PARAM.DefaultFlags", SSL_PARAM_DEFAULT_FLAGS);
         n("HttpServiceConfigSSLCertInfo", HttpServiceConfigSSLCertInfo);
+        n("HTTP_SERVICE_CONFIG_URLACL_SET", HTTP_SERVICE_CONFIG_URLACL_SET_SIZE);
+        n("HTTP_SERVICE_CONFIG_URLACL_SET.ParamDesc", URLACL_SET_PARAM_DESC);
+        n("HTTP_SERVICE_CONFIG_URLACL_QUERY", HTTP_SERVICE_CONFIG_URLACL_QUERY_SIZE);
+        n("HTTP_SERVICE_CONFIG_URLACL_QUERY.KeyDesc", URLACL_QUERY_KEY_DESC);
+        n("HTTP_SERVICE_CONFIG_URLACL_QUERY.dwToken", URLACL_QUERY_TOKEN);
+        n("HttpServiceConfigUrlAclInfo", HttpServiceConfigUrlAclInfo);
+        n("HttpServiceConfigQueryExact", HttpServiceConfigQueryExact);
+        n("HttpServiceConfigQueryNext", HttpServiceConfigQueryNext);
+        n("ERROR_INSUFFICIENT_BUFFER", ERROR_INSUFFICIENT_BUFFER);
         n("HTTP_INITIALIZE_CONFIG", HTTP_INITIALIZE_CONFIG);
         n("HTTP_SERVICE_CONFIG_SSL_FLAG_NEGOTIATE_CLIENT_CERT", HTTP_SERVICE_CONFIG_SSL_FLAG_NEGOTIATE_CLIENT_CERT);
         n("HTTP_COOKED_URL.FullUrlLength", COOKED_FULL_URL_LENGTH);

@@ -53,6 +53,23 @@ public class LayoutTest
             assertEquals(table.get(e.getKey()), e.getValue(), e.getKey());
     }
 
+    /**
+     * The SNI binding struct (F-114) is not a row of the reference table; its offsets follow from rows
+     * that are (SSL_SET's ParamDesc size) and from SOCKADDR_STORAGE's fixed 128 bytes, and the emulator's C
+     * header pins the same numbers with static assertions.
+     */
+    @Test
+    public void sniBindingLayoutFollowsFromTheTable() throws IOException
+    {
+        Map<String, Long> table = readResource();
+        long param = table.get("HTTP_SERVICE_CONFIG_SSL_SET") - table.get("HTTP_SERVICE_CONFIG_SSL_SET.ParamDesc");
+        assertEquals(80, param);
+        assertEquals(128, Layout.SSL_SNI_KEY_HOST);
+        assertEquals(Layout.SSL_SNI_KEY_HOST + 8, Layout.SSL_SNI_SET_PARAM_DESC);
+        assertEquals(Layout.SSL_SNI_SET_PARAM_DESC + param, Layout.HTTP_SERVICE_CONFIG_SSL_SNI_SET_SIZE);
+        assertEquals(216, Layout.HTTP_SERVICE_CONFIG_SSL_SNI_SET_SIZE);
+    }
+
     private static Path findReference()
     {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent())

@@ -52,6 +52,10 @@ public final class HttpEmu
 
     private static native int HttpEmuClearCertificates();
 
+    private static native int HttpEmuSetElevated(int on);
+
+    private static native int HttpEmuClearUrlAcls();
+
     /**
      * @return whether the loaded {@code httpapi} library is the emulator
      */
@@ -225,5 +229,29 @@ public final class HttpEmu
     {
         requireAvailable();
         HttpEmuClearCertificates();
+    }
+
+    /**
+     * Runs the process as an administrator (the default) or as an ordinary user (also from the start with
+     * the environment variable {@code HTTPEMU_UNELEVATED=1}). An ordinary user gets {@code ERROR_ACCESS_DENIED}
+     * when writing certificate bindings or URL ACL reservations, and when registering a {@code +} or {@code *}
+     * prefix that no reservation grants (F-106, F-193).
+     *
+     * @param on whether the process is an administrator
+     * @return whether it was one before
+     */
+    public static boolean setElevated(boolean on)
+    {
+        requireAvailable();
+        return HttpEmuSetElevated(on ? 1 : 0) != 0;
+    }
+
+    /**
+     * Forgets every URL ACL reservation.
+     */
+    public static void clearUrlAcls()
+    {
+        requireAvailable();
+        HttpEmuClearUrlAcls();
     }
 }
