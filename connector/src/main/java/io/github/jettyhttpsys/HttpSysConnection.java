@@ -54,8 +54,16 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     private volatile TlsSessionData _tls;                       // null on plain HTTP
     private final java.util.concurrent.atomic.AtomicBoolean _certificateAsked = new java.util.concurrent.atomic.AtomicBoolean();
 
-    HttpSysConnection(HttpSysConnector connector, long connectionId, InetSocketAddress local, InetSocketAddress remote, boolean secure)
+    private final HttpVersion _version;
+
+    /**
+     * @param version the protocol of its first request; on HTTP/2 and HTTP/3 HTTP.sys gives every stream a
+     *                connection id of its own (F-77), so such a connection is one stream
+     */
+    HttpSysConnection(HttpSysConnector connector, long connectionId, InetSocketAddress local, InetSocketAddress remote, boolean secure,
+                      HttpVersion version)
     {
+        _version = version;
         _connector = connector;
         _connectionId = connectionId;
         _id = connector.getConnectionIdPrefix() + Long.toHexString(connectionId);
@@ -338,7 +346,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     @Override
     public HttpVersion getHttpVersion()
     {
-        return HttpVersion.HTTP_1_1;
+        return _version;
     }
 
     @Override

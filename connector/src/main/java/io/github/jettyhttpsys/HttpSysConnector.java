@@ -47,6 +47,15 @@ public class HttpSysConnector extends AbstractNetworkConnector
 {
     private static final Logger LOG = LoggerFactory.getLogger(HttpSysConnector.class);
 
+    /**
+     * A request attribute (an {@link Integer}) an application may set before it aborts an HTTP/2 or HTTP/3
+     * request: the RST_STREAM error code HTTP.sys resets the stream with (F-158). Without it an abort resets
+     * with INTERNAL_ERROR after the response head and CANCEL before.
+     */
+    public static final String RESET_CODE_ATTRIBUTE = "io.github.jettyhttpsys.resetCode";
+
+    private volatile boolean _goAwayRefused;
+
     private final RequestQueueConfig _config = new RequestQueueConfig();
     private final Map<Long, HttpSysConnection> _connections = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger _active = new java.util.concurrent.atomic.AtomicInteger(); // requests in progress
@@ -441,6 +450,21 @@ public class HttpSysConnector extends AbstractNetworkConnector
         super.doStop();
     }
 
+    /** HTTP.sys refused HTTP_SEND_RESPONSE_FLAG_GOAWAY once (a Windows build before 19H2, F-157): not set again. */
+    void goAwayRefused()
+    {
+        if (!_goAwayRefused)
+        {
+            _goAwayRefused = true;
+            LOG.info("HTTP.sys refuses GOAWAY on HTTP/2 responses (Windows before 10.0.18363): Connection: close ends the stream only");
+        }
+    }
+
+    boolean isGoAwayRefused()
+    {
+        return _goAwayRefused;
+    }
+
     @Override
     protected void accept(int acceptorID)
     {
@@ -452,11 +476,12 @@ public class HttpSysConnector extends AbstractNetworkConnector
     {
         long connectionId = view.connectionId();
         HttpSysConnection connection;
-        // HTTP/2 and HTTP/3 are reported as Version 1.1 with a flag (F-186); see the HTTP/2 work.
-        HttpVersion version = view.minorVersion() == 0 && view.majorVersion() == 1 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+        // HTTP/2 and HTTP/3 are reported as Version 1.1 with a flag (F-153, F-186).
+        HttpVersion version = ResponseFraming.protocol(view.flags(), view.majorVersion(), view.minorVersion());
         MetaData.Request request;
         boolean hasBody = (view.flags() & Layout.HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS) != 0;
-        boolean wantsClose = RequestMetaData.wantsClose(view.knownHeader(Layout.HttpHeaderConnection), version);
+        boolean wantsClose = !ResponseFraming.multiplexed(version) &&
+            RequestMetaData.wantsClose(view.knownHeader(Layout.HttpHeaderConnection), version);
         try
         {
             request = RequestMetaData.from(view, version, getHttpConfiguration());
@@ -485,7 +510,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
             connection = _connections.get(connectionId);
             if (connection == null)
             {
-                HttpSysConnection fresh = new HttpSysConnection(this, connectionId, view.localAddress(), view.remoteAddress(), view.isSecure());
+                HttpSysConnection fresh = new HttpSysConnection(this, connectionId, view.localAddress(), view.remoteAddress(), view.isSecure(), version);
                 if (_connections.putIfAbsent(connectionId, fresh) != null)
                     continue;
                 connection = fresh;

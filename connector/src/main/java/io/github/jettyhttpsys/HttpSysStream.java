@@ -65,12 +65,13 @@ class HttpSysStream implements HttpStream
     private SimpleOp _bodyOp;              // owned; freed in release()
     private Throwable _failure;            // remote failure: reads and sends fail with it
     private boolean _committed;
-    private boolean _chunked;              // the connector frames chunks (HTTP/1.1, unknown length)
-    private boolean _closeDelimited;       // HTTP/1.0 with unknown length: end with DISCONNECT
-    private boolean _close;                // the final send carries DISCONNECT
+    private ResponseFraming _framing;      // decided at commit
+    private long _declaredLength = -1;     // the Content-Length of the head, -1 for none
+    private long _written;                 // body bytes given to HTTP.sys
+    private ByteBuffer _heldBack;          // F-159: the write that completes a declared length, kept for the trailers
     private boolean _noBody;               // HEAD, 1xx, 204, 304: content is dropped (F-178, F-179)
     private boolean _bodyFailed;           // 413, read error or idle timeout on the body: no reuse
-    private Supplier<HttpFields> _trailers; // of a chunked response, for its last chunk
+    private Supplier<HttpFields> _trailers; // for the last chunk (HTTP/1.1 chunked) or the trailers chunk (h2, h3)
     private boolean _finalIssued;          // F-64: the id is dead once the final send is issued
     private SendOp _sending;               // the send in flight
     private long _sendingIssue;            // its issue number: a cancel names exactly this issue
@@ -321,6 +322,8 @@ class HttpSysStream implements HttpStream
             return;
         }
         List<ByteBuffer> data = new ArrayList<>(3);
+        List<String[]> trailers = List.of();
+        boolean held = false;
         int flags = 0;
         boolean first = response != null;
         List<String[]> headers = null;
@@ -343,38 +346,86 @@ class HttpSysStream implements HttpStream
             if (failure == null)
             {
                 boolean hasContent = content != null && content.hasRemaining();
+                ResponseFraming framing = _framing;
                 if (hasContent && _noBody)
                 {
                     // F-178, F-179: HTTP.sys would put these bytes on the wire after a head that
                     // announces no body, where a client reads them as the next response.
                     content.position(content.limit());
                 }
-                else if (hasContent && _chunked)
+                else if (hasContent && framing.chunked)
                 {
                     data.add(ByteBuffer.wrap((Integer.toHexString(content.remaining()) + "\r\n").getBytes(StandardCharsets.US_ASCII)));
                     data.add(content);
                     data.add(CRLF.duplicate());
                 }
+                else if (hasContent && !last && framing.trailerChunk && _trailers != null && _declaredLength >= 0 &&
+                    _written + content.remaining() >= _declaredLength)
+                {
+                    // F-159: with a declared length HTTP.sys ends the stream with the write that completes
+                    // it, so that write waits for the final send, which carries the trailers too.
+                    ByteBuffer copy = ByteBuffer.allocate(content.remaining());
+                    copy.put(content).flip();
+                    _heldBack = copy;
+                    held = true;
+                }
                 else if (hasContent)
                 {
                     data.add(content);
                 }
-                if (last && _chunked)
+                if (_heldBack != null && last)
+                {
+                    data.add(0, _heldBack);
+                    _heldBack = null;
+                }
+                for (ByteBuffer b : data)
+                    _written += b.remaining();
+                if (last && framing.chunked)
                     data.add(_trailers == null ? LAST_CHUNK.duplicate()
                         : ByteBuffer.wrap(ResponseHeaders.lastChunk(_trailers).getBytes(StandardCharsets.ISO_8859_1)));
-                flags = last ? 0 : Layout.HTTP_SEND_RESPONSE_FLAG_MORE_DATA;
-                if (last && _close)
-                    flags |= Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT;
-                if (!first && !last && data.isEmpty())
+                if (last && framing.trailerChunk && _trailers != null)
+                    trailers = ResponseHeaders.trailerFields(_trailers);
+                flags = framing.flags(first, last);
+                if (_connector.isGoAwayRefused())
+                    flags &= ~Layout.HTTP_SEND_RESPONSE_FLAG_GOAWAY;
+                if (held || (!first && !last && data.isEmpty()))
                 {
-                    op = null; // nothing to write
+                    op = null; // nothing to write now
                 }
                 else
                 {
                     Callback cb = callback;
                     Completion done = (error, bytes) -> onSent(cb, error, last);
-                    op = first ? SendOp.response(response.getStatus(), reason(response), headers, data, done::completed)
-                               : SendOp.body(data, done::completed);
+                    if (first && (flags & Layout.HTTP_SEND_RESPONSE_FLAG_GOAWAY) != 0)
+                    {
+                        // F-157: Windows builds before 19H2 refuse the flag (ERROR_INVALID_PARAMETER), as a
+                        // call that did nothing: the same send goes again without it, once per connector.
+                        int plain = flags & ~Layout.HTTP_SEND_RESPONSE_FLAG_GOAWAY;
+                        List<ByteBuffer> again = new ArrayList<>(data.size());
+                        for (ByteBuffer b : data)
+                            again.add(b.duplicate());
+                        List<String[]> head = headers;
+                        List<String[]> tail = trailers;
+                        done = (error, bytes) ->
+                        {
+                            if (error != Layout.ERROR_INVALID_PARAMETER)
+                            {
+                                onSent(cb, error, last);
+                                return;
+                            }
+                            _connector.goAwayRefused();
+                            SendOp retry = SendOp.response(response.getStatus(), reason(response), head, again, tail,
+                                (e, b) -> onSent(cb, e, last));
+                            try (AutoLock retrying = _lock.lock())
+                            {
+                                _sending = retry;
+                                _sendingIssue = retry.issueCount() + 1;
+                            }
+                            _queue.sendResponse(_requestId, plain, retry);
+                        };
+                    }
+                    op = first ? SendOp.response(response.getStatus(), reason(response), headers, data, trailers, done::completed)
+                               : SendOp.body(data, trailers, done::completed);
                     _sending = op;
                     _sendingIssue = op.issueCount() + 1;
                     if (last)
@@ -429,31 +480,20 @@ class HttpSysStream implements HttpStream
                 }
             }
         }
-        boolean chunked = false;
-        boolean closeDelimited = false;
         if (noBody)
         {
             // HEAD keeps the length the GET would have (F-178: HTTP.sys keeps it, computes none).
             if (_head && length < 0 && last)
                 length = hasContent ? content.remaining() : 0;
         }
-        else if (length < 0 && !last)
-        {
-            // HTTP.sys never chunks (F-58): frame chunks ourselves, or close-delimit HTTP/1.0.
-            if (_version == HttpVersion.HTTP_1_1)
-                chunked = true;
-            else
-                closeDelimited = true;
-        }
-        boolean close = closeDelimited || mustClose(response);
-        List<String[]> headers = ResponseHeaders.build(response, length, chunked, close,
+        ResponseFraming framing = ResponseFraming.decide(_version, noBody, length, last, mustClose(response));
+        List<String[]> headers = ResponseHeaders.build(response, length, framing.chunked, framing.disconnect, framing.connectionFields,
             ResponseHeaders.maxHeadBytes(_connector.getHttpConfiguration()));
         _committed = true;
         _noBody = noBody;
-        _chunked = chunked;
-        _closeDelimited = closeDelimited;
-        _close = close;
-        _trailers = chunked ? response.getTrailersSupplier() : null;
+        _framing = framing;
+        _declaredLength = noBody ? -1 : length;
+        _trailers = framing.chunked || framing.trailerChunk ? response.getTrailersSupplier() : null;
         return headers;
     }
 
@@ -466,7 +506,10 @@ class HttpSysStream implements HttpStream
     private boolean mustClose(MetaData.Response response)
     {
         // A failed body leaves unknown bytes on the connection: it is not reused (as Jetty's own connector).
-        if (_requestWantsClose || _bodyFailed || _connector.isShutdown())
+        // A stream of HTTP/2 or HTTP/3 ends on its own: only the application or a stopping server ends
+        // its connection (GOAWAY).
+        boolean multiplexed = ResponseFraming.multiplexed(_version);
+        if (_connector.isShutdown() || (!multiplexed && (_requestWantsClose || _bodyFailed)))
             return true;
         return response != null && response.getHttpFields().contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
     }
@@ -635,6 +678,14 @@ class HttpSysStream implements HttpStream
             body = _bodyOp;
             bodyIssue = _bodyIssue;
         }
+        if (ResponseFraming.multiplexed(_version))
+        {
+            // F-158: the stream is reset with a code of ours (HTTP.sys's own would be CANCEL), never the connection.
+            int code = resetCode();
+            int set = _queue.setStreamError(_requestId, code);
+            if (LOG.isDebugEnabled())
+                LOG.debug("stream error {} for {}: {}", code, this, Layout.describeError(set));
+        }
         int rc = _queue.cancelRequest(_requestId);
         if (LOG.isDebugEnabled())
             LOG.debug("HttpCancelHttpRequest {}: {}", this, Layout.describeError(rc));
@@ -648,6 +699,26 @@ class HttpSysStream implements HttpStream
                 _queue.cancelIo(body, bodyIssue);
             endWithDisconnect();
         }
+    }
+
+    /**
+     * The RST_STREAM code of an aborted HTTP/2 or HTTP/3 stream: the application's, given as the request
+     * attribute {@link HttpSysConnector#RESET_CODE_ATTRIBUTE}, else INTERNAL_ERROR once the head was sent
+     * and CANCEL before (RFC 9113 §7; what ASP.NET sends, F-158).
+     */
+    private int resetCode()
+    {
+        HttpChannel channel = _channel;
+        org.eclipse.jetty.server.Request request = channel == null ? null : channel.getRequest();
+        Object code = request == null ? null : request.getAttribute(HttpSysConnector.RESET_CODE_ATTRIBUTE);
+        if (code instanceof Number n)
+            return n.intValue();
+        boolean committed;
+        try (AutoLock ignored = _lock.lock())
+        {
+            committed = _committed;
+        }
+        return committed ? 0x2 : 0x8;
     }
 
     /**

@@ -59,6 +59,8 @@ final class RequestMetaData
         }
         for (int i = 0; i < view.unknownHeaderCount(); i++)
             fields.add(view.unknownHeaderName(i), view.unknownHeaderValue(i));
+        if (version == HttpVersion.HTTP_2 || version == HttpVersion.HTTP_3)
+            multiplexed(fields);
 
         String scheme = view.isSecure() ? "https" : "http";
         HttpURI.Mutable uri = HttpURI.build();
@@ -101,6 +103,23 @@ final class RequestMetaData
             }
         }
         return new MetaData.Request(System.nanoTime(), view.method(), uri, version, fields, contentLength);
+    }
+
+    /**
+     * An HTTP/2 or HTTP/3 request as Jetty's own HTTP/2 server gives it: HTTP.sys adds
+     * {@code Transfer-Encoding: chunked} to a body without a length for HTTP/1.1 compatibility (F-155),
+     * which is not a field of these protocols, so it goes; a connection-specific field the client sent
+     * makes the request malformed (RFC 9113 §8.2.2), and upgrades do not exist there (RFC 9113 §8.6):
+     * 400, with no upgrade attempted.
+     */
+    private static void multiplexed(HttpFields.Mutable fields)
+    {
+        String te = fields.get(HttpHeader.TRANSFER_ENCODING);
+        if (te != null && te.trim().equalsIgnoreCase("chunked"))
+            fields.remove(HttpHeader.TRANSFER_ENCODING);
+        if (fields.contains(HttpHeader.CONNECTION) || fields.contains(HttpHeader.UPGRADE) || fields.contains(HttpHeader.KEEP_ALIVE) ||
+            fields.contains(HttpHeader.PROXY_CONNECTION) || fields.contains(HttpHeader.TRANSFER_ENCODING))
+            throw badRequest("Connection-specific field in an HTTP/2 request");
     }
 
     /**

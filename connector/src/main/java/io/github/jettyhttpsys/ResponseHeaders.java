@@ -63,11 +63,15 @@ final class ResponseHeaders
      * @param contentLength the Content-Length to announce, or -1 for none (the caller decided framing)
      * @param chunked the connector frames chunks itself
      * @param close the connection closes after this response
+     * @param connectionFields the protocol has connection-specific fields (HTTP/1.x); on HTTP/2 and
+     *                         HTTP/3 Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding and Upgrade
+     *                         are not sent (RFC 9113 §8.2.2, F-156)
      * @param maxHeadBytes the largest head allowed
      * @return name/value pairs, cleaned
      * @throws IllegalStateException (as an HttpException with status 500) when the head is too large
      */
-    static List<String[]> build(MetaData.Response response, long contentLength, boolean chunked, boolean close, int maxHeadBytes)
+    static List<String[]> build(MetaData.Response response, long contentLength, boolean chunked, boolean close, boolean connectionFields,
+                                int maxHeadBytes)
     {
         List<String[]> headers = new ArrayList<>();
         int status = response.getStatus();
@@ -81,6 +85,9 @@ final class ResponseHeaders
             // Date is HTTP.sys's (F-54); the framing headers are decided by the caller.
             if (h == HttpHeader.DATE || h == HttpHeader.TRANSFER_ENCODING || h == HttpHeader.CONTENT_LENGTH)
                 continue;
+            if (!connectionFields && (h == HttpHeader.CONNECTION || h == HttpHeader.KEEP_ALIVE || h == HttpHeader.PROXY_CONNECTION ||
+                h == HttpHeader.UPGRADE))
+                continue;
             String value = f.getValue() == null ? "" : f.getValue();
             if (h == HttpHeader.CONNECTION)
             {
@@ -90,7 +97,7 @@ final class ResponseHeaders
             }
             size += add(headers, h == null ? f.getName() : h.asString(), value);
         }
-        if (close && (connection == null || !new HttpField(HttpHeader.CONNECTION, connection.toString()).contains(HttpHeaderValue.CLOSE.asString())))
+        if (close && connectionFields && (connection == null || !new HttpField(HttpHeader.CONNECTION, connection.toString()).contains(HttpHeaderValue.CLOSE.asString())))
             connection = connection == null || connection.length() == 0 ? new StringBuilder("close") : connection.append(", close");
         if (connection != null && connection.length() > 0)
             size += add(headers, HttpHeader.CONNECTION.asString(), connection.toString());
@@ -119,19 +126,33 @@ final class ResponseHeaders
      */
     static String lastChunk(Supplier<HttpFields> trailers)
     {
-        HttpFields fields = trailers == null ? null : trailers.get();
-        if (fields == null || fields.size() == 0)
+        List<String[]> fields = trailerFields(trailers);
+        if (fields.isEmpty())
             return "0\r\n\r\n";
         StringBuilder b = new StringBuilder("0\r\n");
+        for (String[] f : fields)
+            b.append(f[0]).append(": ").append(f[1]).append("\r\n");
+        return b.append("\r\n").toString();
+    }
+
+    /**
+     * The trailer fields a supplier gives, cleaned, without the framing fields a trailer section may
+     * not carry (RFC 9110 §6.5.1); empty when it gives none.
+     */
+    static List<String[]> trailerFields(Supplier<HttpFields> trailers)
+    {
+        HttpFields fields = trailers == null ? null : trailers.get();
+        List<String[]> out = new ArrayList<>();
+        if (fields == null)
+            return out;
         for (HttpField f : fields)
         {
             HttpHeader h = f.getHeader();
-            // Framing fields are not allowed in a trailer section (RFC 9110 §6.5.1).
             if (h == HttpHeader.CONTENT_LENGTH || h == HttpHeader.TRANSFER_ENCODING || h == HttpHeader.CONNECTION)
                 continue;
-            b.append(sanitizeName(f.getName())).append(": ").append(sanitizeValue(f.getValue() == null ? "" : f.getValue())).append("\r\n");
+            out.add(new String[]{sanitizeName(f.getName()), sanitizeValue(f.getValue() == null ? "" : f.getValue())});
         }
-        return b.append("\r\n").toString();
+        return out;
     }
 
     /**

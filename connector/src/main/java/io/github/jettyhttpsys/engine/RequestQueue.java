@@ -376,6 +376,24 @@ public final class RequestQueue
     }
 
     /**
+     * HttpSetRequestProperty(HttpRequestPropertyStreamError), synchronous (F-158): the HTTP/2 or HTTP/3
+     * stream of the request is reset with this code when the request is then cancelled.
+     *
+     * @return NO_ERROR, or the error (ERROR_NOT_SUPPORTED where the export is missing)
+     */
+    public int setStreamError(long requestId, int code)
+    {
+        Pointer q = _queue;
+        if (q == null)
+            return Layout.ERROR_INVALID_HANDLE;
+        try (Memory error = new Memory(4))
+        {
+            error.setInt(0, code);
+            return HttpApi.HttpSetRequestProperty(q, requestId, Layout.HttpRequestPropertyStreamError, error, 4, null);
+        }
+    }
+
+    /**
      * CancelIoEx on one issue of an operation (F-64, F-79): the decision and the call are one step
      * under the op's monitor, so an op that completed, was freed or was issued again is never touched.
      *

@@ -84,9 +84,21 @@ public final class SendOp extends NativeOp
      */
     public static SendOp response(int status, String reason, List<String[]> headers, List<ByteBuffer> bodies, Completion completion)
     {
+        return response(status, reason, headers, bodies, List.of(), completion);
+    }
+
+    /**
+     * Lays out a response whose last chunk carries trailers (HTTP/2, HTTP/3; F-159).
+     *
+     * @param trailers name/value pairs for an {@code HttpDataChunkTrailers} chunk after the data; none when empty
+     * @see #response(int, String, List, List, Completion)
+     */
+    public static SendOp response(int status, String reason, List<String[]> headers, List<ByteBuffer> bodies, List<String[]> trailers,
+                                  Completion completion)
+    {
         byte[] reasonBytes = (reason == null ? "" : reason).getBytes(StandardCharsets.ISO_8859_1);
         int size = Layout.HTTP_RESPONSE_V2_SIZE + headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE +
-            bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE + reasonBytes.length + 1;
+            (bodies.size() + 1) * Layout.HTTP_DATA_CHUNK_SIZE + reasonBytes.length + 1 + trailerBytes(trailers);
         for (String[] h : headers)
             size += h[0].length() + h[1].length() + 2;
         for (ByteBuffer b : bodies)
@@ -112,7 +124,7 @@ public final class SendOp extends NativeOp
         }
         at += headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE;
         op._chunksAt = at;
-        at += bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE;
+        at += (bodies.size() + (trailers.isEmpty() ? 0 : 1)) * Layout.HTTP_DATA_CHUNK_SIZE;
         v.position(base + at);
         v.put(reasonBytes).put((byte)0);
         v.putShort(base + Layout.RESP_REASON_LENGTH, (short)reasonBytes.length);
@@ -151,7 +163,8 @@ public final class SendOp extends NativeOp
         }
         v.putShort(base + Layout.RESP_HEADERS + Layout.HEADERS_UNKNOWN_COUNT, (short)unknown);
         v.putLong(base + Layout.RESP_HEADERS + Layout.HEADERS_P_UNKNOWN, unknown == 0 ? 0 : addr + unknownAt);
-        op.putChunks(bodies, at);
+        at = op.putChunks(bodies, at);
+        op.putTrailers(trailers, at);
         v.putShort(base + Layout.RESP_ENTITY_CHUNK_COUNT, (short)op._chunkCount);
         v.putLong(base + Layout.RESP_P_ENTITY_CHUNKS, op._chunkCount == 0 ? 0 : addr + op._chunksAt);
         return op;
@@ -166,16 +179,70 @@ public final class SendOp extends NativeOp
      */
     public static SendOp body(List<ByteBuffer> bodies, Completion completion)
     {
-        int size = bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE;
+        return body(bodies, List.of(), completion);
+    }
+
+    /**
+     * Lays out data chunks and, when there are trailers, an {@code HttpDataChunkTrailers} chunk after them
+     * (HTTP/2, HTTP/3; F-159).
+     */
+    public static SendOp body(List<ByteBuffer> bodies, List<String[]> trailers, Completion completion)
+    {
+        int chunks = bodies.size() + (trailers.isEmpty() ? 0 : 1);
+        int size = chunks * Layout.HTTP_DATA_CHUNK_SIZE + trailerBytes(trailers);
         for (ByteBuffer b : bodies)
             size += b.remaining();
         SendOp op = obtain(size, completion);
         op._chunksAt = 0;
-        op.putChunks(bodies, bodies.size() * Layout.HTTP_DATA_CHUNK_SIZE);
+        int at = op.putChunks(bodies, chunks * Layout.HTTP_DATA_CHUNK_SIZE);
+        op.putTrailers(trailers, at);
         return op;
     }
 
-    private void putChunks(List<ByteBuffer> bodies, int at)
+    private static int trailerBytes(List<String[]> trailers)
+    {
+        int size = trailers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE + 8;
+        for (String[] t : trailers)
+            size += t[0].length() + t[1].length();
+        return size;
+    }
+
+    /** The trailers chunk after the data chunks: its HTTP_UNKNOWN_HEADER array and strings from {@code at}. */
+    private void putTrailers(List<String[]> trailers, int at)
+    {
+        if (trailers.isEmpty())
+            return;
+        ByteBuffer v = view();
+        long addr = payloadAddress();
+        at = (at + 7) & ~7;
+        int array = at;
+        at += trailers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE;
+        for (int i = 0; i < trailers.size(); i++)
+        {
+            byte[] name = trailers.get(i)[0].getBytes(StandardCharsets.ISO_8859_1);
+            byte[] value = trailers.get(i)[1].getBytes(StandardCharsets.ISO_8859_1);
+            if (name.length > 0xFFFF || value.length > 0xFFFF)
+                throw new IllegalArgumentException("trailer longer than 65535 bytes: " + trailers.get(i)[0]);
+            int u = PAYLOAD + array + i * Layout.HTTP_UNKNOWN_HEADER_SIZE;
+            v.putShort(u + Layout.UNKNOWN_NAME_LENGTH, (short)name.length);
+            v.putShort(u + Layout.UNKNOWN_RAW_VALUE_LENGTH, (short)value.length);
+            v.putLong(u + Layout.UNKNOWN_P_NAME, addr + at);
+            v.position(PAYLOAD + at);
+            v.put(name);
+            at += name.length;
+            v.putLong(u + Layout.UNKNOWN_P_RAW_VALUE, addr + at);
+            v.put(value);
+            at += value.length;
+        }
+        int c = PAYLOAD + _chunksAt + _chunkCount * Layout.HTTP_DATA_CHUNK_SIZE;
+        v.putInt(c + Layout.CHUNK_TYPE, Layout.HttpDataChunkTrailers);
+        v.putShort(c + Layout.CHUNK_TRAILER_COUNT, (short)trailers.size());
+        v.putLong(c + Layout.CHUNK_P_TRAILERS, addr + array);
+        _chunkCount++;
+    }
+
+    /** @return the payload offset after the data */
+    private int putChunks(List<ByteBuffer> bodies, int at)
     {
         ByteBuffer v = view();
         long addr = payloadAddress();
@@ -196,6 +263,7 @@ public final class SendOp extends NativeOp
             n++;
         }
         _chunkCount = n;
+        return at;
     }
 
     public int chunkCount()

@@ -19,6 +19,8 @@ public final class HttpApi
     public static final int HTTPAPI_VERSION_2 = 2;
 
     private static final boolean HAS_WAIT_FOR_DISCONNECT_EX;
+    private static final boolean HAS_SET_REQUEST_PROPERTY;
+    private static final boolean HAS_IS_FEATURE_SUPPORTED;
 
     static
     {
@@ -36,6 +38,23 @@ public final class HttpApi
             ex = false;
         }
         HAS_WAIT_FOR_DISCONNECT_EX = ex;
+        HAS_SET_REQUEST_PROPERTY = optional(lib, "HttpSetRequestProperty", SetRequestProperty.class);
+        HAS_IS_FEATURE_SUPPORTED = optional(lib, "HttpIsFeatureSupported", IsFeatureSupported.class);
+    }
+
+    /** Registers an export newer Windows versions have, when this httpapi has it (F-158, F-160). */
+    private static boolean optional(NativeLibrary lib, String name, Class<?> holder)
+    {
+        try
+        {
+            lib.getFunction(name);
+            Native.register(holder, lib);
+            return true;
+        }
+        catch (UnsatisfiedLinkError x)
+        {
+            return false;
+        }
     }
 
     private HttpApi()
@@ -138,5 +157,39 @@ public final class HttpApi
     private static final class Ex
     {
         static native int HttpWaitForDisconnectEx(Pointer requestQueue, long connectionId, int reserved, Pointer overlapped);
+    }
+
+    /**
+     * HttpSetRequestProperty, where this httpapi has it (Windows 10 1709 and later; ASP.NET's support test, F-158).
+     *
+     * @return the Win32 error, {@code ERROR_NOT_SUPPORTED} when the export is missing
+     * @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/http/nf-http-httpsetrequestproperty">HttpSetRequestProperty</a>
+     */
+    public static int HttpSetRequestProperty(Pointer requestQueue, long requestId, int property, Pointer input, int inputSize, Pointer overlapped)
+    {
+        if (!HAS_SET_REQUEST_PROPERTY)
+            return Layout.ERROR_NOT_SUPPORTED;
+        return SetRequestProperty.HttpSetRequestProperty(requestQueue, requestId, property, input, inputSize, overlapped);
+    }
+
+    /**
+     * HttpIsFeatureSupported (F-160): false where the export is missing.
+     *
+     * @param feature an HTTP_FEATURE_ID
+     * @return whether HTTP.sys reports the feature
+     */
+    public static boolean isFeatureSupported(int feature)
+    {
+        return HAS_IS_FEATURE_SUPPORTED && IsFeatureSupported.HttpIsFeatureSupported(feature) != 0;
+    }
+
+    private static final class SetRequestProperty
+    {
+        static native int HttpSetRequestProperty(Pointer requestQueue, long requestId, int property, Pointer input, int inputSize, Pointer overlapped);
+    }
+
+    private static final class IsFeatureSupported
+    {
+        static native int HttpIsFeatureSupported(int feature);
     }
 }

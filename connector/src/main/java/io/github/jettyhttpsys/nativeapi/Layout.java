@@ -41,6 +41,10 @@ public final class Layout
     public static final int HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS = 0x1;
     public static final int HTTP_SEND_RESPONSE_FLAG_DISCONNECT = 0x1;
     public static final int HTTP_SEND_RESPONSE_FLAG_MORE_DATA = 0x2;
+    public static final int HTTP_SEND_RESPONSE_FLAG_GOAWAY = 0x100;
+    public static final int HTTP_REQUEST_FLAG_HTTP2 = 0x4;
+    public static final int HTTP_REQUEST_FLAG_HTTP3 = 0x8;
+    public static final int HttpRequestPropertyStreamError = 5;
     public static final int HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING = 0x1;
     public static final int HTTP_URL_FLAG_REMOVE_ALL = 0x1;
 
@@ -213,6 +217,13 @@ public final class Layout
     public static final int CHUNK_P_BUFFER = 8;
     public static final int CHUNK_BUFFER_LENGTH = 16;
     public static final int HttpDataChunkFromMemory = 0;
+    public static final int HttpDataChunkTrailers = 4;
+    // The Trailers member of the HTTP_DATA_CHUNK union (F-159; not a row of the reference table):
+    // USHORT TrailerCount @8, HTTP_UNKNOWN_HEADER *pTrailers @16.
+    public static final int CHUNK_TRAILER_COUNT = 8;
+    public static final int CHUNK_P_TRAILERS = 16;
+    /** HTTP_FEATURE_ID HttpFeatureResponseTrailers (F-160; not a row of the reference table). */
+    public static final int HttpFeatureResponseTrailers = 1;
 
     // ---- property structs ----
     public static final int HTTP_BINDING_INFO_SIZE = 16;
@@ -384,6 +395,11 @@ public final class Layout
         n("HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS", HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS);
         n("HTTP_SEND_RESPONSE_FLAG_DISCONNECT", HTTP_SEND_RESPONSE_FLAG_DISCONNECT);
         n("HTTP_SEND_RESPONSE_FLAG_MORE_DATA", HTTP_SEND_RESPONSE_FLAG_MORE_DATA);
+        n("HTTP_SEND_RESPONSE_FLAG_GOAWAY", HTTP_SEND_RESPONSE_FLAG_GOAWAY);
+        n("HTTP_REQUEST_FLAG_HTTP2", HTTP_REQUEST_FLAG_HTTP2);
+        n("HTTP_REQUEST_FLAG_HTTP3", HTTP_REQUEST_FLAG_HTTP3);
+        n("HttpRequestPropertyStreamError", HttpRequestPropertyStreamError);
+        n("HttpDataChunkTrailers", HttpDataChunkTrailers);
         n("HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING", HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING);
         n("HTTP_URL_FLAG_REMOVE_ALL", HTTP_URL_FLAG_REMOVE_ALL);
         n("ERROR_FILE_NOT_FOUND", ERROR_FILE_NOT_FOUND);
