@@ -27,15 +27,19 @@ etc/jetty-httpsys.xml
 ## Connector name; contexts with virtual host @httpsys are served only by this connector
 # jetty.httpsys.name=httpsys
 
-## Request queue name (empty = unnamed) and mode: CREATE, or ATTACH to a queue another process created
+## Request queue name (empty = unnamed) and mode: CREATE, ATTACH to a queue another process created,
+## or CREATE_OR_ATTACH (create it unless it exists, then attach: whichever process starts first creates it)
 # jetty.httpsys.requestQueueName=
 # jetty.httpsys.requestQueueMode=CREATE
+
+## What HTTP.sys answers when the queue is full or nothing serves it: BASIC (reset), LIMITED (503), FULL (503 + reason)
+# jetty.httpsys.503Verbosity=BASIC
 
 ## HttpServerQueueLengthProperty: requests waiting in the kernel queue (10-65535)
 # jetty.httpsys.requestQueueLength=1000
 
-## HttpReceiveHttpRequest calls kept outstanding
-# jetty.httpsys.receiveConcurrency=4
+## HttpReceiveHttpRequest calls kept outstanding; 0 = automatic (2 x cores, at least 2)
+# jetty.httpsys.receiveConcurrency=0
 
 ## HttpServerQosProperty connection limit, -1 = unlimited
 # jetty.httpsys.maxConnections=-1
@@ -43,13 +47,14 @@ etc/jetty-httpsys.xml
 ## Largest request body in bytes (larger ones get 413), -1 = unlimited
 # jetty.httpsys.maxRequestBodySize=-1
 
-## HTTP_TIMEOUT_LIMIT_INFO (seconds; MinSendRate in bytes per second)
-# jetty.httpsys.entityBodyTimeoutSeconds=120
-# jetty.httpsys.drainEntityBodyTimeoutSeconds=120
-# jetty.httpsys.requestQueueTimeoutSeconds=120
-# jetty.httpsys.idleConnectionTimeoutSeconds=120
-# jetty.httpsys.headerWaitTimeoutSeconds=120
-# jetty.httpsys.minSendRateBytesPerSecond=150
+## HTTP_TIMEOUT_LIMIT_INFO (seconds 0-65535; MinSendRate in bytes per second). -1 = not set: the
+## machine-wide values (netsh http show timeout; HTTP.sys's 120 s and 150 B/s) stay in force
+# jetty.httpsys.entityBodyTimeoutSeconds=-1
+# jetty.httpsys.drainEntityBodyTimeoutSeconds=-1
+# jetty.httpsys.requestQueueTimeoutSeconds=-1
+# jetty.httpsys.idleConnectionTimeoutSeconds=-1
+# jetty.httpsys.headerWaitTimeoutSeconds=-1
+# jetty.httpsys.minSendRateBytesPerSecond=-1
 
 ## Tell Jetty of a disconnect at once, also during a request's first dispatch (default: when the dispatch returns)
 # jetty.httpsys.eagerDisconnectWait=false

@@ -163,6 +163,8 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         op.free();
         if (LOG.isDebugEnabled())
             LOG.debug("disconnect wait of {} completed ({}), {} requests in progress", this, Layout.describeError(error), streams.size());
+        if (!streams.isEmpty())
+            _connector.disconnectDetected(streams.size());
         for (HttpSysStream stream : streams)
             stream.onDisconnect(error);
         if (retire)

@@ -55,6 +55,11 @@ public class HttpSysConnector extends AbstractNetworkConnector
     public static final String RESET_CODE_ATTRIBUTE = "io.github.jettyhttpsys.resetCode";
 
     private volatile boolean _goAwayRefused;
+    private final java.util.concurrent.atomic.LongAdder _served = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder _disconnects = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder _cancelled = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder _tooLarge = new java.util.concurrent.atomic.LongAdder();
+    private long _receiveErrorsBefore; // of queues closed before the current one
 
     private final RequestQueueConfig _config = new RequestQueueConfig();
     private final Map<Long, HttpSysConnection> _connections = new ConcurrentHashMap<>();
@@ -136,12 +141,12 @@ public class HttpSysConnector extends AbstractNetworkConnector
         setUrlPrefixes(commaSeparated);
     }
 
+    @ManagedAttribute("HTTP.sys URL prefixes, comma separated")
     public String getUrlPrefixList()
     {
         return String.join(",", _config.urlPrefixes);
     }
 
-    @ManagedAttribute("HTTP.sys URL prefixes")
     public List<String> getUrlPrefixes()
     {
         return List.copyOf(_config.urlPrefixes);
@@ -150,6 +155,8 @@ public class HttpSysConnector extends AbstractNetworkConnector
     /** @param name the request queue name; null (default) for an unnamed queue */
     public void setRequestQueueName(String name)
     {
+        if (name != null && (name.isEmpty() || name.indexOf('\\') >= 0 || name.length() > 255))
+            throw new IllegalArgumentException("a request queue name is 1-255 characters without '\\': " + name);
         _config.name = name;
     }
 
@@ -159,17 +166,30 @@ public class HttpSysConnector extends AbstractNetworkConnector
         return _config.name;
     }
 
-    /** @param mode create the queue (default) or attach to an existing named one */
+    /**
+     * @param mode create the queue (default), attach to an existing named one (a process that created and
+     *             configured it serves its prefixes), or create it unless it exists already, then attach
+     */
     public void setRequestQueueMode(RequestQueueMode mode)
     {
         if (mode == null)
-            throw new IllegalArgumentException("request queue mode: CREATE or ATTACH");
+            throw new IllegalArgumentException("request queue mode: CREATE, ATTACH or CREATE_OR_ATTACH");
         _config.attach = mode == RequestQueueMode.ATTACH;
+        _config.createOrAttach = mode == RequestQueueMode.CREATE_OR_ATTACH;
     }
 
+    @ManagedAttribute("CREATE, ATTACH or CREATE_OR_ATTACH")
     public RequestQueueMode getRequestQueueMode()
     {
-        return _config.attach ? RequestQueueMode.ATTACH : RequestQueueMode.CREATE;
+        return _config.attach ? RequestQueueMode.ATTACH : _config.createOrAttach ? RequestQueueMode.CREATE_OR_ATTACH : RequestQueueMode.CREATE;
+    }
+
+    /** @return whether the queue in use was opened rather than created (ATTACH, or CREATE_OR_ATTACH finding it) */
+    @ManagedAttribute("the queue was opened, not created")
+    public boolean isAttached()
+    {
+        RequestQueue q = _queue;
+        return q != null ? q.isAttached() : _config.attach;
     }
 
     /** @param length HttpServerQueueLengthProperty, 10-65535, default 1000 */
@@ -180,19 +200,38 @@ public class HttpSysConnector extends AbstractNetworkConnector
         _config.queueLength = length;
     }
 
+    @ManagedAttribute("requests HTTP.sys holds for the application before it answers 503 (F-94)")
     public int getRequestQueueLength()
     {
         return _config.queueLength;
     }
 
-    /** @param n how many HttpReceiveHttpRequest calls are kept outstanding */
-    public void setReceiveConcurrency(int n)
+    /**
+     * @param verbosity what a client gets when the queue is full or the application is not there (F-94):
+     *                  BASIC (a reset, HTTP.sys's default), LIMITED (a 503) or FULL (a 503 with a reason)
+     */
+    public void set503Verbosity(Http503Verbosity verbosity)
     {
-        if (n < 1)
-            throw new IllegalArgumentException("receive concurrency must be at least 1: " + n);
-        _config.receiveConcurrency = n;
+        if (verbosity == null)
+            throw new IllegalArgumentException("503 verbosity: BASIC, LIMITED or FULL");
+        _config.verbosity503 = verbosity.ordinal();
     }
 
+    @ManagedAttribute("HttpServer503VerbosityProperty; null: HTTP.sys's default (BASIC)")
+    public Http503Verbosity get503Verbosity()
+    {
+        return _config.verbosity503 < 0 ? null : Http503Verbosity.values()[_config.verbosity503];
+    }
+
+    /** @param n how many HttpReceiveHttpRequest calls are kept outstanding, 1-1024; 0 for the default (2 × cores, at least 2) */
+    public void setReceiveConcurrency(int n)
+    {
+        if (n < 0 || n > 1024)
+            throw new IllegalArgumentException("receive concurrency must be 1-1024, or 0 for the default: " + n);
+        _config.receiveConcurrency = n == 0 ? RequestQueueConfig.defaultReceiveConcurrency() : n;
+    }
+
+    @ManagedAttribute("HttpReceiveHttpRequest calls kept outstanding")
     public int getReceiveConcurrency()
     {
         return _config.receiveConcurrency;
@@ -201,9 +240,12 @@ public class HttpSysConnector extends AbstractNetworkConnector
     /** @param n the connection limit (HttpServerQosProperty), -1 (default) for none */
     public void setMaxConnections(int n)
     {
+        if (n < -1 || n == 0)
+            throw new IllegalArgumentException("maxConnections must be -1 (no limit) or at least 1: " + n);
         _config.maxConnections = n;
     }
 
+    @ManagedAttribute("HTTP.sys connection limit, -1 for none")
     public int getMaxConnections()
     {
         return _config.maxConnections;
@@ -212,75 +254,86 @@ public class HttpSysConnector extends AbstractNetworkConnector
     /** @param bytes the largest request body accepted (larger ones get 413), -1 (default) for no limit */
     public void setMaxRequestBodySize(long bytes)
     {
+        if (bytes < -1)
+            throw new IllegalArgumentException("maxRequestBodySize must be -1 (no limit) or at least 0 bytes: " + bytes);
         _maxRequestBodySize = bytes;
     }
 
+    @ManagedAttribute("largest request body accepted, -1 for no limit")
     public long getMaxRequestBodySize()
     {
         return _maxRequestBodySize;
     }
 
-    /** @param s HTTP_TIMEOUT_LIMIT_INFO.EntityBody, default 120 */
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.EntityBody; -1 (default) leaves the machine-wide value */
     public void setEntityBodyTimeoutSeconds(int s)
     {
-        _config.entityBodyTimeoutSeconds = s;
+        _config.entityBodyTimeoutSeconds = RequestQueueConfig.checkTimeout("entityBodyTimeoutSeconds", s);
     }
 
+    @ManagedAttribute("HTTP.sys EntityBody timeout in seconds, -1: the machine-wide value")
     public int getEntityBodyTimeoutSeconds()
     {
         return _config.entityBodyTimeoutSeconds;
     }
 
-    /** @param s HTTP_TIMEOUT_LIMIT_INFO.DrainEntityBody, default 120 */
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.DrainEntityBody; -1 (default) leaves the machine-wide value */
     public void setDrainEntityBodyTimeoutSeconds(int s)
     {
-        _config.drainEntityBodyTimeoutSeconds = s;
+        _config.drainEntityBodyTimeoutSeconds = RequestQueueConfig.checkTimeout("drainEntityBodyTimeoutSeconds", s);
     }
 
+    @ManagedAttribute("HTTP.sys DrainEntityBody timeout in seconds, -1: the machine-wide value")
     public int getDrainEntityBodyTimeoutSeconds()
     {
         return _config.drainEntityBodyTimeoutSeconds;
     }
 
-    /** @param s HTTP_TIMEOUT_LIMIT_INFO.RequestQueue, default 120 */
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.RequestQueue; -1 (default) leaves the machine-wide value */
     public void setRequestQueueTimeoutSeconds(int s)
     {
-        _config.requestQueueTimeoutSeconds = s;
+        _config.requestQueueTimeoutSeconds = RequestQueueConfig.checkTimeout("requestQueueTimeoutSeconds", s);
     }
 
+    @ManagedAttribute("HTTP.sys RequestQueue timeout in seconds, -1: the machine-wide value")
     public int getRequestQueueTimeoutSeconds()
     {
         return _config.requestQueueTimeoutSeconds;
     }
 
-    /** @param s HTTP_TIMEOUT_LIMIT_INFO.IdleConnection, default 120 */
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.IdleConnection; -1 (default) leaves the machine-wide value */
     public void setIdleConnectionTimeoutSeconds(int s)
     {
-        _config.idleConnectionTimeoutSeconds = s;
+        _config.idleConnectionTimeoutSeconds = RequestQueueConfig.checkTimeout("idleConnectionTimeoutSeconds", s);
     }
 
+    @ManagedAttribute("HTTP.sys IdleConnection timeout in seconds, -1: the machine-wide value")
     public int getIdleConnectionTimeoutSeconds()
     {
         return _config.idleConnectionTimeoutSeconds;
     }
 
-    /** @param s HTTP_TIMEOUT_LIMIT_INFO.HeaderWait, default 120 */
+    /** @param s HTTP_TIMEOUT_LIMIT_INFO.HeaderWait; -1 (default) leaves the machine-wide value */
     public void setHeaderWaitTimeoutSeconds(int s)
     {
-        _config.headerWaitTimeoutSeconds = s;
+        _config.headerWaitTimeoutSeconds = RequestQueueConfig.checkTimeout("headerWaitTimeoutSeconds", s);
     }
 
+    @ManagedAttribute("HTTP.sys HeaderWait timeout in seconds, -1: the machine-wide value")
     public int getHeaderWaitTimeoutSeconds()
     {
         return _config.headerWaitTimeoutSeconds;
     }
 
-    /** @param b HTTP_TIMEOUT_LIMIT_INFO.MinSendRate in bytes per second, default 150 */
+    /** @param b HTTP_TIMEOUT_LIMIT_INFO.MinSendRate in bytes per second; -1 (default) leaves the machine-wide value */
     public void setMinSendRateBytesPerSecond(int b)
     {
+        if (b < -1)
+            throw new IllegalArgumentException("minSendRateBytesPerSecond must be -1 (not set) or at least 0: " + b);
         _config.minSendRateBytesPerSecond = b;
     }
 
+    @ManagedAttribute("HTTP.sys MinSendRate in bytes per second, -1: the machine-wide value")
     public int getMinSendRateBytesPerSecond()
     {
         return _config.minSendRateBytesPerSecond;
@@ -300,6 +353,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
         _eagerDisconnectWait = eager;
     }
 
+    @ManagedAttribute("a disconnect reaches Jetty during the first dispatch too")
     public boolean isEagerDisconnectWait()
     {
         return _eagerDisconnectWait;
@@ -316,6 +370,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
         _clientCertificateMode = mode;
     }
 
+    @ManagedAttribute("NONE, NEGOTIATED or RENEGOTIATE")
     public ClientCertificateMode getClientCertificateMode()
     {
         return _clientCertificateMode;
@@ -346,6 +401,18 @@ public class HttpSysConnector extends AbstractNetworkConnector
     public int getPort()
     {
         return getLocalPort();
+    }
+
+    /** @return the host of the first URL prefix ({@code +}, {@code *}, a name or an address): HTTP.sys listens, not Jetty */
+    @Override
+    public String getHost()
+    {
+        if (_config.urlPrefixes.isEmpty())
+            return null;
+        String p = _config.urlPrefixes.get(0);
+        String rest = p.substring(p.indexOf("://") + 3);
+        int hostEnd = rest.startsWith("[") ? rest.indexOf(']') + 1 : rest.indexOf(':');
+        return rest.substring(0, hostEnd);
     }
 
     @Override
@@ -442,6 +509,8 @@ public class HttpSysConnector extends AbstractNetworkConnector
         // Whatever is still in progress is cancelled: its client sees a reset.
         for (HttpSysStream s : activeStreams())
             s.abort(new org.eclipse.jetty.io.EofException("Connector stopped"));
+        if (q != null)
+            _receiveErrorsBefore += q.receiveErrors();
         _queue = null;
         if (q != null)
             q.close(); // the disconnect waits complete (F-84): their connections close
@@ -683,6 +752,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
 
     void streamCompleted(HttpSysStream stream)
     {
+        _served.increment();
         if (_active.decrementAndGet() == 0)
             checkDrained();
     }
@@ -738,6 +808,82 @@ public class HttpSysConnector extends AbstractNetworkConnector
     public int getTrackedConnections()
     {
         return _connections.size();
+    }
+
+    /** A disconnect wait completed while requests were in progress on the connection. */
+    void disconnectDetected(int requests)
+    {
+        _disconnects.add(requests);
+    }
+
+    /** A request was cancelled in HTTP.sys (Jetty aborted it). */
+    void requestCancelled()
+    {
+        _cancelled.increment();
+    }
+
+    /** A request body was larger than {@link #getMaxRequestBodySize()}. */
+    void bodyTooLarge()
+    {
+        _tooLarge.increment();
+    }
+
+    @ManagedAttribute("requests completed since start")
+    public long getRequestsServed()
+    {
+        return _served.sum();
+    }
+
+    @ManagedAttribute("requests in progress when their client went away")
+    public long getDisconnectsDetected()
+    {
+        return _disconnects.sum();
+    }
+
+    @ManagedAttribute("requests Jetty aborted, cancelled in HTTP.sys")
+    public long getRequestsCancelled()
+    {
+        return _cancelled.sum();
+    }
+
+    @ManagedAttribute("HttpReceiveHttpRequest failures, each retried with back-off")
+    public long getReceiveErrors()
+    {
+        RequestQueue q = _queue;
+        return _receiveErrorsBefore + (q == null ? 0 : q.receiveErrors());
+    }
+
+    @ManagedAttribute("request bodies refused with 413")
+    public long getRequestBodiesTooLarge()
+    {
+        return _tooLarge.sum();
+    }
+
+    @Override
+    public void dump(Appendable out, String indent) throws IOException
+    {
+        RequestQueue q = _queue;
+        List<Object> queue = new ArrayList<>();
+        queue.add("name=" + (_config.name == null ? "(unnamed)" : _config.name) + " mode=" + getRequestQueueMode() + " attached=" + isAttached());
+        queue.add("prefixes=" + _config.urlPrefixes);
+        queue.add("queueLength=" + _config.queueLength + " maxConnections=" + _config.maxConnections + " maxRequestBodySize=" + _maxRequestBodySize +
+            " 503Verbosity=" + (get503Verbosity() == null ? "default" : get503Verbosity()));
+        queue.add("timeouts(s, -1 machine-wide): entityBody=" + _config.entityBodyTimeoutSeconds + " drainEntityBody=" +
+            _config.drainEntityBodyTimeoutSeconds + " requestQueue=" + _config.requestQueueTimeoutSeconds + " idleConnection=" +
+            _config.idleConnectionTimeoutSeconds + " headerWait=" + _config.headerWaitTimeoutSeconds + " minSendRate=" +
+            _config.minSendRateBytesPerSecond + " B/s");
+        queue.add("receives outstanding=" + (q == null ? 0 : q.outstandingReceives()) + " of " + _config.receiveConcurrency +
+            ", native operations pending=" + (q == null || q.port() == null ? 0 : q.port().pendingCount()));
+        queue.add("served=" + getRequestsServed() + " active=" + getActiveRequests() + " disconnects=" + getDisconnectsDetected() +
+            " cancelled=" + getRequestsCancelled() + " receiveErrors=" + getReceiveErrors() + " 413=" + getRequestBodiesTooLarge());
+        List<Object> threads = new ArrayList<>();
+        if (q != null && q.port() != null)
+            for (Thread t : q.port().threads())
+                threads.add(t.getName() + " " + t.getState());
+        dumpObjects(out, indent,
+            new org.eclipse.jetty.util.component.DumpableCollection("request queue", queue),
+            new org.eclipse.jetty.util.component.DumpableCollection("connections", new ArrayList<>(_connections.values())),
+            new org.eclipse.jetty.util.component.DumpableCollection("completion threads", threads));
     }
 
     @Override

@@ -100,6 +100,7 @@ class HttpSysStream implements HttpStream
             _bodyEof = true;
         else if (_maxBodySize >= 0 && contentLength > _maxBodySize)
         {
+            _connector.bodyTooLarge();
             _bodyFailed = true;
             _chunk = Content.Chunk.from(new HttpException.RuntimeException(HttpStatus.PAYLOAD_TOO_LARGE_413,
                 "Request body of " + contentLength + " bytes is larger than " + _maxBodySize), true);
@@ -261,6 +262,7 @@ class HttpSysStream implements HttpStream
                 if (_maxBodySize >= 0 && _bodyBytes > _maxBodySize)
                 {
                     chunk.release();
+                    _connector.bodyTooLarge();
                     _bodyFailed = true;
                     chunk = Content.Chunk.from(new HttpException.RuntimeException(HttpStatus.PAYLOAD_TOO_LARGE_413,
                         "Request body larger than " + _maxBodySize + " bytes"), true);
@@ -678,6 +680,7 @@ class HttpSysStream implements HttpStream
             body = _bodyOp;
             bodyIssue = _bodyIssue;
         }
+        _connector.requestCancelled();
         if (ResponseFraming.multiplexed(_version))
         {
             // F-158: the stream is reset with a code of ours (HTTP.sys's own would be CANCEL), never the connection.

@@ -1,23 +1,14 @@
 package io.github.jettyhttpsys;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import io.github.jettyhttpsys.emulator.HttpEmu;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every disconnect case of {@link DisconnectTest} over https: TLS done by HTTP.sys must not hide a
@@ -29,18 +20,13 @@ public class TlsDisconnectTest extends DisconnectTest
     @TempDir
     static Path dir;
 
-    private static Path pem;
+    private static TestTls tls;
 
     @BeforeAll
     public static void certificate() throws Exception
     {
         Assumptions.assumeTrue(HttpEmu.isAvailable(), "emulator-only: certificate import");
-        pem = dir.resolve("server.pem");
-        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-            "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl (package openssl) made no certificate");
-        Files.writeString(pem, Files.readString(dir.resolve("cert.pem")) + Files.readString(dir.resolve("key.pem")));
+        tls = TestTls.make(dir, "localhost");
     }
 
     @Override
@@ -52,7 +38,7 @@ public class TlsDisconnectTest extends DisconnectTest
     @Override
     protected void beforeStart(int port)
     {
-        SslCertificateBindings.add(new InetSocketAddress("127.0.0.1", port), HttpEmu.addCertificate(pem), null, null, false);
+        tls.bind(port);
     }
 
     @Override
@@ -61,12 +47,10 @@ public class TlsDisconnectTest extends DisconnectTest
         HttpEmu.clearCertificates();
     }
 
-    private static SSLContext ssl;
-
     @Override
     protected Socket connect(int port) throws IOException
     {
-        SSLSocket s = (SSLSocket)context().getSocketFactory().createSocket("127.0.0.1", port);
+        SSLSocket s = (SSLSocket)trustAll().getSocketFactory().createSocket("127.0.0.1", port);
         s.setSoTimeout(10_000);
         // as browsers do: without it the request waits behind the client's Finished for a delayed ACK
         s.setTcpNoDelay(true);
@@ -74,35 +58,13 @@ public class TlsDisconnectTest extends DisconnectTest
         return s;
     }
 
-    private static synchronized SSLContext context() throws IOException
+    private static javax.net.ssl.SSLContext trustAll() throws IOException
     {
-        if (ssl != null)
-            return ssl;
         try
         {
-            ssl = SSLContext.getInstance("TLS");
-            ssl.init(null, new TrustManager[]{new X509TrustManager()
-            {
-                // the certificate is the test's own; what is tested is the connection's end
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType)
-                {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType)
-                {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers()
-                {
-                    return new X509Certificate[0];
-                }
-            }}, null);
-            return ssl;
+            return TestTls.trustAll();
         }
-        catch (java.security.GeneralSecurityException x)
+        catch (Exception x)
         {
             throw new IOException(x);
         }

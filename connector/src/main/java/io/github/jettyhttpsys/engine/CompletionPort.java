@@ -52,6 +52,12 @@ public final class CompletionPort
         _threads.forEach(Thread::start);
     }
 
+    /** @return the threads that drain this port (for dumps) */
+    public List<Thread> threads()
+    {
+        return List.copyOf(_threads);
+    }
+
     /**
      * Associates a request queue handle with this port.
      *

@@ -40,10 +40,12 @@ public final class RequestQueue
     private final Listener _listener;
     private final java.util.concurrent.Executor _executor;
     private final List<ReceiveOp> _receives = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong _receiveErrors = new java.util.concurrent.atomic.AtomicLong();
     private Pointer _queue;           // owned; closed in close()
     private long _session;            // owned
     private long _group;              // owned
     private boolean _initialized;
+    private boolean _attached;        // created-or-attached found the queue existing
     private CompletionPort _port;     // owned
     private volatile boolean _receiving;
     private volatile Delayer _delayer;
@@ -103,11 +105,24 @@ public final class RequestQueue
                 try (Memory queueName = _config.name == null ? null : utf16(_config.name))
                 {
                     int flags = _config.attach ? Layout.HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING : 0;
-                    check("HttpCreateRequestQueue", HttpApi.HttpCreateRequestQueue(HttpApi.HTTPAPI_VERSION_2, queueName, null, flags, id));
+                    int rc = HttpApi.HttpCreateRequestQueue(HttpApi.HTTPAPI_VERSION_2, queueName, null, flags, id);
+                    if (rc == Layout.ERROR_ALREADY_EXISTS && _config.createOrAttach && !_config.attach)
+                    {
+                        // Another process created it first: serve from it as it was configured there.
+                        _attached = true;
+                        rc = HttpApi.HttpCreateRequestQueue(HttpApi.HTTPAPI_VERSION_2, queueName, null,
+                            Layout.HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING, id);
+                    }
+                    check("HttpCreateRequestQueue", rc);
                 }
                 _queue = id.getPointer(0);
             }
-            if (!_config.attach)
+            if (_attached)
+            {
+                // The creator owns the URL group and its prefixes; ours would only duplicate them.
+                closeOwnGroup();
+            }
+            if (!_config.attach && !_attached)
             {
                 // F-101: the queue length is set on the queue, and only by its creator.
                 try (Memory len = new Memory(4))
@@ -115,6 +130,16 @@ public final class RequestQueue
                     len.setInt(0, _config.queueLength);
                     check("HttpSetRequestQueueProperty(QueueLength)",
                         HttpApi.HttpSetRequestQueueProperty(_queue, Layout.HttpServerQueueLengthProperty, len, 4, 0, null));
+                }
+                if (_config.verbosity503 >= 0)
+                {
+                    // F-94: what a client gets when the queue is full or nothing serves the group.
+                    try (Memory v = new Memory(4))
+                    {
+                        v.setInt(0, _config.verbosity503);
+                        check("HttpSetRequestQueueProperty(503Verbosity)",
+                            HttpApi.HttpSetRequestQueueProperty(_queue, Layout.HttpServer503VerbosityProperty, v, 4, 0, null));
+                    }
                 }
                 try (Memory binding = new Memory(Layout.HTTP_BINDING_INFO_SIZE))
                 {
@@ -150,8 +175,11 @@ public final class RequestQueue
         }
     }
 
+    /** Only when the application set one: otherwise the machine-wide values stay in force (F-99). */
     private void setTimeouts()
     {
+        if (!_config.timeoutsSet())
+            return;
         try (Memory t = new Memory(Layout.HTTP_TIMEOUT_LIMIT_INFO_SIZE))
         {
             t.clear();
@@ -161,7 +189,7 @@ public final class RequestQueue
             t.setShort(Layout.TIMEOUT_REQUEST_QUEUE, seconds(_config.requestQueueTimeoutSeconds));
             t.setShort(Layout.TIMEOUT_IDLE_CONNECTION, seconds(_config.idleConnectionTimeoutSeconds));
             t.setShort(Layout.TIMEOUT_HEADER_WAIT, seconds(_config.headerWaitTimeoutSeconds));
-            t.setInt(Layout.TIMEOUT_MIN_SEND_RATE, _config.minSendRateBytesPerSecond);
+            t.setInt(Layout.TIMEOUT_MIN_SEND_RATE, Math.max(0, _config.minSendRateBytesPerSecond));
             check("HttpSetServerSessionProperty(Timeouts)",
                 HttpApi.HttpSetServerSessionProperty(_session, Layout.HttpServerTimeoutsProperty, t, Layout.HTTP_TIMEOUT_LIMIT_INFO_SIZE));
         }
@@ -183,11 +211,10 @@ public final class RequestQueue
         }
     }
 
+    /** A timeout for HTTP_TIMEOUT_LIMIT_INFO: 0 (inherit, F-99) where not set. */
     private static short seconds(int s)
     {
-        if (s < 0 || s > 65535)
-            throw new IllegalArgumentException("HTTP.sys timeouts are 0-65535 seconds: " + s);
-        return (short)s;
+        return (short)Math.max(0, RequestQueueConfig.checkTimeout("an HTTP.sys timeout", s));
     }
 
     /**
@@ -254,6 +281,48 @@ public final class RequestQueue
     public interface Delayer
     {
         void schedule(Runnable task, long delayMs);
+    }
+
+    /** @return HttpReceiveHttpRequest calls in flight */
+    public int outstandingReceives()
+    {
+        synchronized (_receives)
+        {
+            int n = 0;
+            for (ReceiveOp op : _receives)
+                if (op.isPending())
+                    n++;
+            return n;
+        }
+    }
+
+    /** @return receives that failed (each retried with back-off) since the queue opened */
+    public long receiveErrors()
+    {
+        return _receiveErrors.get();
+    }
+
+    /** @return the configuration the queue was opened with */
+    public RequestQueueConfig config()
+    {
+        return _config;
+    }
+
+    /** The session and URL group made before an existing queue was found: the creator's serve it. */
+    private void closeOwnGroup()
+    {
+        if (_group != 0)
+            HttpApi.HttpCloseUrlGroup(_group);
+        if (_session != 0)
+            HttpApi.HttpCloseServerSession(_session);
+        _group = 0;
+        _session = 0;
+    }
+
+    /** @return whether this queue was opened, not created (ATTACH, or CREATE_OR_ATTACH that found it) */
+    public boolean isAttached()
+    {
+        return _config.attach || _attached;
     }
 
     /**
@@ -475,6 +544,7 @@ public final class RequestQueue
             boolean log;
             synchronized (_receiveFailures)
             {
+                _receiveErrors.incrementAndGet();
                 // One line per cause: a burst of the same error (on any of the receives) is told once.
                 log = error != _loggedError;
                 _loggedError = error;

@@ -11,16 +11,48 @@ public final class RequestQueueConfig
     public List<String> urlPrefixes = new ArrayList<>();
     public String name;
     public boolean attach;
+    /** With a name: attach when a queue of that name exists already, else create it. */
+    public boolean createOrAttach;
+    /** HTTP_503_RESPONSE_VERBOSITY (F-94): 0 Basic (reset), 1 Limited, 2 Full; -1 leaves HTTP.sys's default. */
+    public int verbosity503 = -1;
     public int queueLength = 1000;
-    public int receiveConcurrency = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
+    public int receiveConcurrency = defaultReceiveConcurrency();
     public int completionThreads = Integer.getInteger("jetty.httpsys.completionThreads", Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
     public int maxConnections = -1;
-    public int entityBodyTimeoutSeconds = 120;
-    public int drainEntityBodyTimeoutSeconds = 120;
-    public int requestQueueTimeoutSeconds = 120;
-    public int idleConnectionTimeoutSeconds = 120;
-    public int headerWaitTimeoutSeconds = 120;
-    public int minSendRateBytesPerSecond = 150;
+    // Timeouts in seconds (USHORT) and the minimum send rate: -1 is "not set", which leaves the
+    // machine-wide value (netsh http add timeout, or HTTP.sys's 120 s / 150 B/s, F-97, F-99) alone.
+    public int entityBodyTimeoutSeconds = -1;
+    public int drainEntityBodyTimeoutSeconds = -1;
+    public int requestQueueTimeoutSeconds = -1;
+    public int idleConnectionTimeoutSeconds = -1;
+    public int headerWaitTimeoutSeconds = -1;
+    public int minSendRateBytesPerSecond = -1;
+
+    /** @return 2 × cores, at least 2 */
+    public static int defaultReceiveConcurrency()
+    {
+        return Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
+    }
+
+    /** @return whether any timeout or the send rate was set */
+    public boolean timeoutsSet()
+    {
+        return entityBodyTimeoutSeconds >= 0 || drainEntityBodyTimeoutSeconds >= 0 || requestQueueTimeoutSeconds >= 0 ||
+            idleConnectionTimeoutSeconds >= 0 || headerWaitTimeoutSeconds >= 0 || minSendRateBytesPerSecond >= 0;
+    }
+
+    /**
+     * @param what the setting's name, for the message
+     * @param seconds a timeout: -1 (not set), 0 (HTTP.sys's default) or 1-65535
+     * @return seconds
+     * @throws IllegalArgumentException otherwise
+     */
+    public static int checkTimeout(String what, int seconds)
+    {
+        if (seconds < -1 || seconds > 65535)
+            throw new IllegalArgumentException(what + " must be -1 (not set), 0 (HTTP.sys's default) or 1-65535 seconds: " + seconds);
+        return seconds;
+    }
 
     /**
      * Checks a URL prefix the way HTTP.sys will (F-102, F-103), with an error that says what is wrong.
