@@ -165,14 +165,15 @@ static ssize_t on_send(nghttp2_session *s, const uint8_t *data, size_t len, int 
     return (ssize_t)len;
 }
 
-/* A DATA frame: its header copied, its payload lent from the caller's memory (NO_COPY). */
+/* A DATA frame: its header copied, its payload lent from the caller's memory (NO_COPY). Never
+ * WOULDBLOCK: a frame nghttp2 had to retry later could name pieces a cancel has dropped since;
+ * the frame is taken whole and PAUSE stops the session once the output is full. */
 static int on_send_data(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *framehd, size_t length,
                         nghttp2_data_source *src, void *ud)
 {
     (void)s;
     conn *c = ud;
     h2stream *st = src->ptr;
-    if (c->out_bytes >= H2_OUT_MAX) return NGHTTP2_ERR_WOULDBLOCK;
     if (frame->data.padlen != 0 || length > st->pending) return NGHTTP2_ERR_CALLBACK_FAILURE;
     emu_conn_write(c, (const char *)framehd, 9);
     while (length > 0) {
@@ -191,7 +192,7 @@ static int on_send_data(nghttp2_session *s, nghttp2_frame *frame, const uint8_t 
             emu_count(CNT_H2, -1);
         }
     }
-    return 0;
+    return c->out_bytes >= H2_OUT_MAX ? NGHTTP2_ERR_PAUSE : 0;
 }
 
 static ssize_t on_data_read(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length, uint32_t *flags,
@@ -530,8 +531,9 @@ void emu_h2_pump(conn *c)
 {
     h2conn *h = c->h2;
     if (h == NULL || h->dying || h->in_cb || c->closed) return;
+    int rv = 0;
     h->in_cb++;
-    int rv = nghttp2_session_send(h->s);
+    if (c->out_bytes < H2_OUT_MAX) rv = nghttp2_session_send(h->s);
     h->in_cb--;
     if (rv != 0 || (!nghttp2_session_want_read(h->s) && !nghttp2_session_want_write(h->s)))
         c->close_after_flush = 1; /* GOAWAY done and no stream left, or the session broke */

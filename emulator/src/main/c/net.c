@@ -254,6 +254,9 @@ void emu_conn_peer_gone(conn *c)
 void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset)
 {
     if (c->closed) return;
+    /* An h2 stream: its pieces on the TCP connection become copies before its sends hand the
+     * caller's buffers back below (the stream's part ends here; conn_destroy finds nothing left). */
+    if (c->h2parent != NULL) emu_h2_stream_gone(c, reset);
     if (c->flushing) {
         /* A write is reading the caller's chunks right now: their sends complete when it returns. */
         for (op *s = c->sends; s != NULL; s = s->next) {

@@ -359,12 +359,13 @@ static void cl_step(cl *c, int ms)
         int r = SSL_read(c->ssl, buf, sizeof(buf));
         if (r > 0) {
             scan_frames(c, buf, (size_t)r);
-            if (nghttp2_session_mem_recv(c->s, buf, (size_t)r) < 0) { c->eof = 1; return; }
+            ssize_t mr = nghttp2_session_mem_recv(c->s, buf, (size_t)r);
+            if (mr < 0) { if (getenv("H2DBG")) fprintf(stderr, "client mem_recv: %s\n", nghttp2_strerror((int)mr)); c->eof = 1; return; }
             continue;
         }
         int e = SSL_get_error(c->ssl, r);
         ERR_clear_error();
-        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) c->eof = 1;
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) { if (getenv("H2DBG")) fprintf(stderr, "client SSL_read: %d\n", e); c->eof = 1; }
         break;
     }
     nghttp2_session_send(c->s);
@@ -811,8 +812,73 @@ static void test_server_resets(void)
         cl_until_closed(&c, d, 3000);
         CHECK(!d->rst && d->body_len == 2);
         CHECK(!c.eof);
+        static char ebuf[16384] __attribute__((aligned(8)));
+        /* Closing the queue resets the streams it holds (F-84), not the connection. */
+        cstream *f = cl_request(&c, "GET", "/f", NULL, 0, NULL, 0, 0);
+        HTTP_REQUEST *rf = receive(&s, &c, ebuf, sizeof(ebuf));
+        CHECK(rf != NULL);
+        CHECK_EQ(HttpCloseRequestQueue(s.queue), NO_ERROR);
+        cl_until_closed(&c, f, 3000);
+        CHECK(f->rst);
+        CHECK_EQ(f->rst_code, NGHTTP2_CANCEL);
+        CHECK(!c.eof);
+        CHECK_EQ(HttpCreateRequestQueue(V2, NULL, NULL, 0, &s.queue), NO_ERROR); /* for server_close */
     }
 done:
+    cl_close(&c);
+    server_close(&s);
+    CHECK(counters_zero(3000));
+}
+
+/* Strict mode: a send whose frames wait in the emulator (the client reads nothing, its window is
+ * large) is cancelled: the frames already queued go out with the caller's bytes as they were, never
+ * with the poison its completion writes into them, and the stream ends with RST_STREAM(CANCEL). */
+static void test_cancel_with_frames_queued(void)
+{
+    server s;
+    server_open(&s, 0);
+    cl c;
+    CHECK(strcmp(cl_connect(&c, s.tcp_port, H2, H2_LEN, (1u << 30)), "h2") == 0);
+    nghttp2_session_set_local_window_size(c.s, NGHTTP2_FLAG_NONE, 0, 1 << 30);
+    ULONG was = HttpEmuSetStrict(1);
+    size_t big = 24u << 20;
+    unsigned char *data = malloc(big);
+    memset(data, 'z', big);
+    cstream *e = cl_request(&c, "GET", "/e", NULL, 0, NULL, 0, 0);
+    static char buf[16384] __attribute__((aligned(8)));
+    HTTP_REQUEST *r = receive(&s, &c, buf, sizeof(buf));
+    if (r != NULL) {
+        HTTP_RESPONSE resp = ok_response();
+        resp.pReason = NULL; /* strict mode writes into what it was given: nothing read-only */
+        resp.ReasonLength = 0;
+        HTTP_DATA_CHUNK ch = mem_chunk(data, big);
+        resp.EntityChunkCount = 1;
+        resp.pEntityChunks = &ch;
+        OVERLAPPED ov;
+        memset(&ov, 0, sizeof(ov));
+        CHECK_EQ(HttpSendHttpResponse(s.queue, r->RequestId, HTTP_SEND_RESPONSE_FLAG_MORE_DATA, &resp, NULL, NULL, NULL,
+                                      0, &ov, NULL),
+                 ERROR_IO_PENDING);
+        usleep(300000); /* the socket fills up; frames wait in the emulator */
+        HTTP_EMU_COUNTERS k;
+        HttpEmuGetCounters(&k, sizeof(k));
+        CHECK(k.BufferedBytes > 0);
+        CHECK_EQ(HttpCancelHttpRequest(s.queue, r->RequestId, NULL), NO_ERROR);
+        ULONG st = 0;
+        CHECK(wait_ov(NULL, &s, &ov, &st, NULL, 3000));
+        CHECK_EQ(st, ERROR_OPERATION_ABORTED);
+        CHECK_EQ(data[0], 0xDD); /* handed back: poisoned */
+        cl_until_closed(&c, e, 10000);
+        CHECK(e->rst);
+        CHECK_EQ(e->rst_code, NGHTTP2_CANCEL);
+        CHECK(e->body_len > 0 && e->body_len < big);
+        size_t bad = 0;
+        for (size_t i = 0; i < e->body_len; i++) bad += e->body[i] != 'z';
+        CHECK_EQ(bad, 0);
+        CHECK(!c.eof);
+    }
+    free(data);
+    HttpEmuSetStrict(was);
     cl_close(&c);
     server_close(&s);
     CHECK(counters_zero(3000));
@@ -1161,6 +1227,7 @@ int main(int argc, char **argv)
     RUN(test_post_framing);
     RUN(test_disconnect_and_goaway);
     RUN(test_server_resets);
+    RUN(test_cancel_with_frames_queued);
     RUN(test_trailers);
     RUN(test_client_resets);
     RUN(test_large_bodies_and_flow_control);
