@@ -240,9 +240,9 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void
     emu_count(CNT_H2, 1);
     st->id = frame->hd.stream_id;
     st->parent = c;
+    if (nghttp2_session_set_stream_user_data(s, st->id, st) != 0) { stream_free(st); return 0; } /* not opened */
     st->next = h->sts;
     h->sts = st;
-    nghttp2_session_set_stream_user_data(s, st->id, st);
     if (h->notice_sent) {
         h->since_notice++;
         maybe_final_goaway(h);

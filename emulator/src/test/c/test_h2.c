@@ -585,6 +585,49 @@ static void test_get_concurrent_streams(void)
     CHECK(counters_zero(3000));
 }
 
+/* SETTINGS_MAX_CONCURRENT_STREAMS is 100: a hundred requests are held at once by the application,
+ * each its own connection; answered, every object is gone. */
+static void test_hundred_concurrent_streams(void)
+{
+    server s;
+    server_open(&s, 0);
+    cl c;
+    CHECK(strcmp(cl_connect(&c, s.tcp_port, H2, H2_LEN, 65535), "h2") == 0);
+    CHECK_EQ(nghttp2_session_get_remote_settings(c.s, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), 100);
+    enum { N = 100 };
+    cstream *st[N];
+    for (int i = 0; i < N; i++) st[i] = cl_request(&c, "GET", "/many", NULL, 0, NULL, 0, 0);
+    static char bufs[N][4096] __attribute__((aligned(8)));
+    HTTP_REQUEST *r[N];
+    int n = 0;
+    for (; n < N; n++) {
+        r[n] = receive(&s, &c, bufs[n], sizeof(bufs[n]));
+        if (r[n] == NULL) break;
+    }
+    CHECK_EQ(n, N);
+    int distinct = 1;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++) distinct &= r[i]->ConnectionId != r[j]->ConnectionId;
+    CHECK(distinct);
+    HTTP_EMU_COUNTERS k;
+    HttpEmuGetCounters(&k, sizeof(k));
+    CHECK_EQ(k.Connections, N + 1); /* every stream and the TCP connection */
+    CHECK_EQ(k.Requests, N);
+    for (int i = 0; i < n; i++) {
+        HTTP_RESPONSE resp = ok_response();
+        CHECK_EQ(respond(&s, &c, r[i]->RequestId, 0, &resp, "m"), NO_ERROR);
+    }
+    int all = 1;
+    for (int i = 0; i < N; i++) {
+        cl_until_closed(&c, st[i], 3000);
+        all &= st[i]->closed && st[i]->status == 200 && st[i]->body_len == 1;
+    }
+    CHECK(all);
+    cl_close(&c);
+    server_close(&s);
+    CHECK(counters_zero(3000));
+}
+
 /* Reads the whole body of r through HttpReceiveRequestEntityBody (overlapped), until EOF. */
 static size_t read_body(server *s, cl *c, HTTP_REQUEST_ID id, unsigned char *out, size_t cap)
 {
@@ -1224,6 +1267,7 @@ int main(int argc, char **argv)
     CHECK(!HttpIsFeatureSupported(HttpFeatureResponseTrailers)); /* F-188: before HttpInitialize */
     CHECK_EQ(HttpEmuAddCertificate(path("a.pem"), g_a), NO_ERROR);
     RUN(test_get_concurrent_streams);
+    RUN(test_hundred_concurrent_streams);
     RUN(test_post_framing);
     RUN(test_disconnect_and_goaway);
     RUN(test_server_resets);
