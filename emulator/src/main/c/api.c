@@ -214,6 +214,7 @@ static void req_unqueue(req *r)
 void emu_req_free(req *r)
 {
     req_unqueue(r);
+    if (r->c != NULL && r->c->h2parent != NULL && r->body_len > 0) emu_h2_consumed(r->c, r->body_len); /* nobody reads it */
     req **pp = &g_reqs[r->id % REQ_BUCKETS];
     while (*pp && *pp != r) pp = &(*pp)->hnext;
     if (*pp) *pp = r->hnext;
@@ -485,6 +486,7 @@ void emu_body_consume(req *r, size_t n)
     r->body_off += n;
     r->body_len -= n;
     if (r->body_len == 0) r->body_off = 0; /* empty: write from the start again, no copying */
+    if (r->c->h2parent != NULL) emu_h2_consumed(r->c, n); /* h2: read bytes open the window again */
 }
 
 /* Serves pending body reads from the request's body buffer; EOF once all was read (F-45..F-47). */
@@ -515,6 +517,7 @@ void emu_req_deliver_body(req *r)
 void emu_req_finished_send(req *r)
 {
     conn *c = r->c;
+    if (c->h2parent != NULL) { emu_h2_req_finished(r); return; } /* no drain, no next request on a stream */
     if (!r->body_complete && !r->close_after) {
         r->final_at = emu_now();
         r->body_len = r->body_off = 0;
@@ -1135,8 +1138,12 @@ EMU_EXPORT ULONG HttpReceiveRequestEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULON
         /* F-51: HTTP.sys answers 100-continue itself, on the first body read; F-195: never once the
          * response head has gone out, since an interim response cannot follow the final one. */
         static const char k100[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        emu_conn_write(r->c, k100, sizeof(k100) - 1);
-        emu_conn_kick(r->c);
+        if (r->c->h2parent != NULL) {
+            emu_h2_continue(r->c);
+        } else {
+            emu_conn_write(r->c, k100, sizeof(k100) - 1);
+            emu_conn_kick(r->c);
+        }
     }
     r->continue_sent = 1;
     op *o = op_new(OP_BODY, q, ov);
@@ -1184,12 +1191,14 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n
 
 static void append_str(char **buf, size_t *len, size_t *cap, const char *s) { append(buf, len, cap, s, strlen(s)); }
 
-static ULONG check_chunks(USHORT count, USHORT max, PHTTP_DATA_CHUNK chunks, unsigned long long *total)
+static ULONG check_chunks(USHORT count, USHORT max, PHTTP_DATA_CHUNK chunks, unsigned long long *total, int trailers_ok)
 {
     *total = 0;
     if (count > max) return ERROR_INVALID_PARAMETER; /* F-24: at most 100 on a response, F-25: 9999 on a body send */
     if (count > 0 && chunks == NULL) return ERROR_INVALID_PARAMETER;
     for (USHORT i = 0; i < count; i++) {
+        /* F-159: trailers only as the last chunk of the final send of an h2 response (not on HTTP/1.1). */
+        if (chunks[i].DataChunkType == HttpDataChunkTrailers && trailers_ok && i + 1 == count) continue;
         if (chunks[i].DataChunkType != HttpDataChunkFromMemory) return ERROR_INVALID_PARAMETER; /* not emulated */
         if (chunks[i].FromMemory.BufferLength > 0 && chunks[i].FromMemory.pBuffer == NULL)
             return ERROR_INVALID_PARAMETER;
@@ -1203,6 +1212,16 @@ static void write_chunks(req *r, USHORT count, PHTTP_DATA_CHUNK chunks, emu_rang
     /* F-178, F-179: HTTP.sys puts what it is given on the wire, for HEAD, 204, 304 and 1xx too. The
      * chunks are lent, not copied: read when they go to the socket, as HTTP.sys may until completion. */
     for (USHORT i = 0; i < count; i++) {
+        if (chunks[i].DataChunkType == HttpDataChunkTrailers) {
+            /* F-159: copied during the call, sent after the last DATA as a HEADERS frame. */
+            const HTTP_UNKNOWN_HEADER *t = chunks[i].Trailers.pTrailers;
+            for (USHORT k = 0; t != NULL && k < chunks[i].Trailers.TrailerCount; k++) {
+                ranges_add(given, t[k].pName, t[k].NameLength);
+                ranges_add(given, t[k].pRawValue, t[k].RawValueLength);
+            }
+            emu_h2_trailers(r->c, t, chunks[i].Trailers.TrailerCount);
+            continue;
+        }
         emu_conn_lend(r->c, chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength);
         ranges_add(given, chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength);
     }
@@ -1216,6 +1235,7 @@ static ULONG start_send(req *r, queue *q, ULONG flags, ULONG report_bytes, int f
     if (final) {
         r->state = R_FINAL; /* F-64: the id is dead once the final send is issued */
         r->final_at = emu_now();
+        if (c->h2parent != NULL) emu_h2_final(c); /* F-156: END_STREAM after the bytes */
     }
     op *o = op_new(OP_SEND, q, ov);
     if (o == NULL) abort();
@@ -1262,6 +1282,67 @@ static ULONG start_send(req *r, queue *q, ULONG flags, ULONG report_bytes, int f
     return ERROR_IO_PENDING;
 }
 
+/* An h2 stream's response (F-156, F-157): the head as a HEADERS frame, through nghttp2. Date and
+ * Server are HTTP.sys's as on HTTP/1.1 (F-54, F-55); Content-Length is computed as F-56 says; no
+ * reason phrase; connection-specific fields are dropped (h2.c). The byte count of the completion
+ * is the body bytes of the call: HPACK makes the head's size no measure of what the call sent. */
+static ULONG send_h2_response(queue *q, req *r, ULONG flags, PHTTP_RESPONSE resp, unsigned long long body, PULONG bytes,
+                              LPOVERLAPPED ov)
+{
+    int more = (flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA) != 0;
+    size_t cap = (size_t)HttpHeaderResponseMaximum + resp->Headers.UnknownHeaderCount + 4, n = 0;
+    const char **names = calloc(cap, sizeof(char *)), **values = calloc(cap, sizeof(char *));
+    size_t *nl = calloc(cap, sizeof(size_t)), *vl = calloc(cap, sizeof(size_t));
+    if (!names || !values || !nl || !vl) abort();
+    int has_cl = 0;
+    const HTTP_KNOWN_HEADER *kh = resp->Headers.KnownHeaders;
+    for (int i = 0; i < HttpHeaderResponseMaximum; i++) {
+        if (i == HttpHeaderDate || i == HttpHeaderServer) continue;
+        if (kh[i].RawValueLength == 0 || kh[i].pRawValue == NULL) continue; /* F-182 */
+        if (i == HttpHeaderContentLength) has_cl = 1;
+        names[n] = emu_known_response_header_name(i);
+        nl[n] = strlen(names[n]);
+        values[n] = kh[i].pRawValue;
+        vl[n++] = kh[i].RawValueLength;
+    }
+    for (USHORT i = 0; i < resp->Headers.UnknownHeaderCount && resp->Headers.pUnknownHeaders; i++) {
+        const HTTP_UNKNOWN_HEADER *u = &resp->Headers.pUnknownHeaders[i];
+        if (u->NameLength == 0 || u->pName == NULL) continue;
+        names[n] = u->pName; /* F-182: as given, a second content-length too */
+        nl[n] = u->NameLength;
+        values[n] = u->pRawValue ? u->pRawValue : "";
+        vl[n++] = u->pRawValue ? u->RawValueLength : 0;
+    }
+    char server[512], date[64], cl[32];
+    if (kh[HttpHeaderServer].RawValueLength && kh[HttpHeaderServer].pRawValue)
+        snprintf(server, sizeof(server), "%.*s Microsoft-HTTPAPI/2.0", (int)kh[HttpHeaderServer].RawValueLength,
+                 kh[HttpHeaderServer].pRawValue);
+    else
+        snprintf(server, sizeof(server), "Microsoft-HTTPAPI/2.0");
+    names[n] = "server"; nl[n] = 6; values[n] = server; vl[n++] = strlen(server);
+    emu_http_date(date, sizeof(date));
+    names[n] = "date"; nl[n] = 4; values[n] = date; vl[n++] = strlen(date);
+    int bodiless = r->is_head || resp->StatusCode == 204 || resp->StatusCode == 304 || resp->StatusCode < 200;
+    if (!more && !has_cl && !bodiless) {
+        snprintf(cl, sizeof(cl), "%llu", body); /* F-56 */
+        names[n] = "content-length"; nl[n] = 14; values[n] = cl; vl[n++] = strlen(cl);
+    }
+    ULONG err = emu_h2_respond(r, resp->StatusCode, names, nl, values, vl, n, flags);
+    free(names); free(values); free(nl); free(vl);
+    if (err != NO_ERROR) return err;
+    r->response_started = 1;
+    emu_ranges given = {0};
+    ranges_add(&given, resp->pReason, resp->ReasonLength);
+    for (int i = 0; i < HttpHeaderResponseMaximum; i++) ranges_add(&given, kh[i].pRawValue, kh[i].RawValueLength);
+    for (USHORT i = 0; i < resp->Headers.UnknownHeaderCount && resp->Headers.pUnknownHeaders; i++) {
+        const HTTP_UNKNOWN_HEADER *u = &resp->Headers.pUnknownHeaders[i];
+        ranges_add(&given, u->pName, u->NameLength);
+        ranges_add(&given, u->pRawValue, u->RawValueLength);
+    }
+    write_chunks(r, resp->EntityChunkCount, resp->pEntityChunks, &given);
+    return start_send(r, q, flags, (ULONG)body, !more, &given, bytes, ov);
+}
+
 EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags, PHTTP_RESPONSE resp,
                                       PHTTP_CACHE_POLICY cache, PULONG bytes, PVOID r1, ULONG r2, LPOVERLAPPED ov,
                                       PHTTP_LOG_DATA log)
@@ -1279,9 +1360,11 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     if ((r = app_req(q, id)) == NULL) { err = ERROR_CONNECTION_INVALID; goto out; } /* F-24, F-29 */
     if (r->response_started) { err = ERROR_INVALID_PARAMETER; goto out; }
     if (r->sends_pending > 0) { err = ERROR_BAD_COMMAND; goto out; } /* F-63 */
-    if ((err = check_chunks(resp->EntityChunkCount, 100, resp->pEntityChunks, &body)) != NO_ERROR) goto out;
-    if (resp->StatusCode < 100 || resp->StatusCode > 999) { err = ERROR_INVALID_PARAMETER; goto out; }
     int more = (flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA) != 0;
+    int h2 = r->c->h2parent != NULL;
+    if ((err = check_chunks(resp->EntityChunkCount, 100, resp->pEntityChunks, &body, h2 && !more)) != NO_ERROR) goto out;
+    if (resp->StatusCode < 100 || resp->StatusCode > 999) { err = ERROR_INVALID_PARAMETER; goto out; }
+    if (h2) { err = send_h2_response(q, r, flags, resp, body, bytes, ov); goto out; }
     char *hb = NULL;
     size_t hl = 0, hc = 0;
     char line[128];
@@ -1377,12 +1460,13 @@ EMU_EXPORT ULONG HttpSendResponseEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULONG 
     if ((r = app_req(q, id)) == NULL) { err = ERROR_CONNECTION_INVALID; goto out; } /* F-25 */
     if (!r->response_started) { err = ERROR_INVALID_PARAMETER; goto out; }
     if (r->sends_pending > 0) { err = ERROR_BAD_COMMAND; goto out; } /* F-63 */
-    if ((err = check_chunks(count, 9999, chunks, &body)) != NO_ERROR) goto out;
+    int final = !(flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA);
+    if ((err = check_chunks(count, 9999, chunks, &body, r->c->h2parent != NULL && final)) != NO_ERROR) goto out;
     if (flags & HTTP_SEND_RESPONSE_FLAG_DISCONNECT) r->close_after = 1;
     emu_ranges given = {0};
     write_chunks(r, count, chunks, &given);
     /* F-59: the byte count is this call's body bytes. */
-    err = start_send(r, q, flags, (ULONG)body, !(flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA), &given, bytes, ov);
+    err = start_send(r, q, flags, (ULONG)body, final, &given, bytes, ov);
 out:
     pthread_mutex_unlock(&g_emu_lock);
     return err;
@@ -1469,6 +1553,15 @@ EMU_EXPORT ULONG HttpCancelHttpRequest(HANDLE h, HTTP_REQUEST_ID id, LPOVERLAPPE
 out:
     pthread_mutex_unlock(&g_emu_lock);
     return err;
+}
+
+/* F-160, F-188: response trailers (on h2) once HttpInitialize was called; nothing else is emulated. */
+EMU_EXPORT BOOL HttpIsFeatureSupported(HTTP_FEATURE_ID id)
+{
+    pthread_mutex_lock(&g_emu_lock);
+    BOOL yes = id == HttpFeatureResponseTrailers && g_init_count > 0;
+    pthread_mutex_unlock(&g_emu_lock);
+    return yes;
 }
 
 /* ---- operations for the calls other files implement (tls.c) ---- */

@@ -14,7 +14,7 @@ extern pthread_mutex_t g_emu_lock;
 
 /* Live-object counters (HttpEmuGetCounters); updated with atomics. */
 enum { CNT_SESSIONS, CNT_GROUPS, CNT_QUEUES, CNT_PORTS, CNT_CONNECTIONS, CNT_REQUESTS, CNT_PENDING,
-       CNT_BUFFERED, CNT_NOT_PENDING, CNT_MAX };
+       CNT_BUFFERED, CNT_NOT_PENDING, CNT_H2, CNT_MAX };
 void emu_count(int which, long long delta);
 
 /* Strict mode (HttpEmuSetStrict, HTTPEMU_STRICT=1): caller memory handed to an operation is

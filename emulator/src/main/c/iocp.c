@@ -72,8 +72,9 @@ EMU_EXPORT ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *c, ULONG size)
     c->Requests = (ULONGLONG)__atomic_load_n(&g_counters[CNT_REQUESTS], __ATOMIC_RELAXED);
     c->PendingOverlapped = (ULONGLONG)__atomic_load_n(&g_counters[CNT_PENDING], __ATOMIC_RELAXED);
     c->BufferedBytes = (ULONGLONG)__atomic_load_n(&g_counters[CNT_BUFFERED], __ATOMIC_RELAXED);
-    if (size >= sizeof(*c))
+    if (size >= offsetof(HTTP_EMU_COUNTERS, Http2Objects))
         c->CompletionsNotPending = (ULONGLONG)__atomic_load_n(&g_counters[CNT_NOT_PENDING], __ATOMIC_RELAXED);
+    if (size >= sizeof(*c)) c->Http2Objects = (ULONGLONG)__atomic_load_n(&g_counters[CNT_H2], __ATOMIC_RELAXED);
     return NO_ERROR;
 }
 

@@ -2,7 +2,8 @@
  * net: the event loop (one epoll thread, no thread per connection), listeners per port,
  * connections: reading request heads and bodies, holding pipelined requests back (F-67),
  * writing responses with back-pressure, lingering close, resets, and the timers of
- * HTTP_TIMEOUT_LIMIT_INFO (F-96..F-99).
+ * HTTP_TIMEOUT_LIMIT_INFO (F-96..F-99). A TLS connection that chose h2 hands its bytes to h2.c,
+ * whose streams are connections here too, without a socket (emu_conn_new_stream).
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -137,7 +138,11 @@ void emu_listener_release(listener *l)
         conn *next;
         for (conn *c = g_conns[b]; c != NULL; c = next) {
             next = c->hnext;
-            if (c->l != l || c->closing) continue;
+            if (c->l != l || c->closing || c->h2parent != NULL) continue;
+            if (c->h2 != NULL) { /* streams run on; an idle h2 connection closes */
+                if (emu_h2_idle(c)) conn_destroy(c, 0);
+                continue;
+            }
             if (c->cur == NULL) conn_destroy(c, 0);
             else c->cur->close_after = 1;
         }
@@ -156,7 +161,7 @@ void emu_conn_account(conn *c)
 
 void emu_conn_update_events(conn *c)
 {
-    if (c->closed) return;
+    if (c->closed || c->fd < 0) return; /* an h2 stream has no socket */
     /* TLS: OpenSSL may need the socket writable to go on reading, and bytes it already decrypted are
      * invisible to epoll; an always-writable socket makes the loop come back for them. */
     int tls = c->ssl != NULL;
@@ -179,12 +184,13 @@ static void conn_set_reading(conn *c, int on)
  * the struct to the loop thread, which frees it once no epoll batch can name it. */
 void emu_conn_bury(conn *c)
 {
-    if (c->reset_on_close) {
+    if (c->reset_on_close && c->fd >= 0) {
         struct linger lg = {1, 0}; /* RST, as a cancelled request's client sees (F-80) */
         setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     }
-    close(c->fd);
-    emu_tls_free(c);
+    if (c->fd >= 0) close(c->fd);
+    if (c->h2parent == NULL) emu_tls_free(c);
+    else c->tls = NULL; /* the TCP connection's, borrowed */
     emu_out_free(c);
     ULONG err = c->abort_send_err ? c->abort_send_err : ERROR_CONNECTION_INVALID;
     while (c->sends) {
@@ -209,8 +215,10 @@ void emu_conn_bury(conn *c)
 static void conn_destroy(conn *c, int reset)
 {
     if (c->closed) return;
+    if (c->h2 != NULL) emu_h2_conn_gone(c);        /* its streams first */
+    if (c->h2parent != NULL) emu_h2_stream_gone(c, reset); /* RST_STREAM instead of a TCP reset */
     c->reset_on_close = reset;
-    epoll_ctl(g_epoll, EPOLL_CTL_DEL, c->fd, NULL);
+    if (c->fd >= 0) epoll_ctl(g_epoll, EPOLL_CTL_DEL, c->fd, NULL);
     c->closed = 1;
     emu_conn_account(c);
     conn **pp = &g_conns[c->id % CONN_BUCKETS];
@@ -246,6 +254,9 @@ void emu_conn_peer_gone(conn *c)
 void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset)
 {
     if (c->closed) return;
+    /* An h2 stream: its pieces on the TCP connection become copies before its sends hand the
+     * caller's buffers back below (the stream's part ends here; conn_destroy finds nothing left). */
+    if (c->h2parent != NULL) emu_h2_stream_gone(c, reset);
     if (c->flushing) {
         /* A write is reading the caller's chunks right now: their sends complete when it returns. */
         for (op *s = c->sends; s != NULL; s = s->next) {
@@ -353,7 +364,8 @@ static void conn_error_response(conn *c, int status)
 
 void emu_conn_reject(conn *c, int status_or_reset)
 {
-    if (status_or_reset == 0) emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1);
+    if (c->h2parent != NULL) emu_h2_reject(c, status_or_reset);
+    else if (status_or_reset == 0) emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1);
     else conn_error_response(c, status_or_reset);
 }
 
@@ -475,6 +487,11 @@ static void conn_start_request(conn *c)
 
 void emu_conn_process(conn *c)
 {
+    if (c->h2 != NULL && !c->closed) { emu_h2_recv(c); return; }
+    if (c->h2parent != NULL) { /* a stream's body arrives through h2.c */
+        if (!c->closed) emu_conn_account(c);
+        return;
+    }
     while (!c->closed && !c->closing) {
         if (c->cur == NULL) {
             if (c->in_len == 0) break;
@@ -537,6 +554,7 @@ static void conn_on_readable(conn *c)
         int rc = emu_tls_handshake(c);
         if (rc < 0) { conn_destroy(c, 0); return; } /* F-119: no binding, or not TLS at all: no response */
         if (rc == 0) return;
+        if (emu_tls_alpn_h2(c) && emu_h2_start(c) != 0) { conn_destroy(c, 0); return; } /* F-154 */
     }
     conn_on_readable_inner(c);
     if (c->ssl != NULL && !c->closed) emu_tls_after_read(c);
@@ -615,6 +633,29 @@ static void conn_on_readable_inner(conn *c)
             return;
         }
     }
+}
+
+/* A stream of an h2 connection as the API sees it: a connection with its own id (F-77) and no socket. */
+conn *emu_conn_new_stream(conn *parent)
+{
+    conn *c = calloc(1, sizeof(*c));
+    if (c == NULL) return NULL;
+    c->obj = OBJ_CONN;
+    c->fd = -1;
+    c->l = parent->l;
+    c->l->conns++;
+    c->id = emu_next_id();
+    g_last_conn_id = c->id;
+    c->local = parent->local;
+    c->remote = parent->remote;
+    c->tls = parent->tls;
+    c->tls_binding_flags = parent->tls_binding_flags;
+    c->h2parent = parent;
+    c->last_activity = emu_now();
+    c->hnext = g_conns[c->id % CONN_BUCKETS];
+    g_conns[c->id % CONN_BUCKETS] = c;
+    emu_count(CNT_CONNECTIONS, 1);
+    return c;
 }
 
 static void listener_accept(listener *l)
@@ -740,7 +781,7 @@ static void scan_timers(double now)
             } else if (r == NULL) {
                 if (c->in_len > 0 && c->head_started > 0 && now - c->head_started > t.header_wait) {
                     conn_destroy(c, 0); /* HeaderWait */
-                } else if (c->in_len == 0 && c->out_head == NULL && now - c->last_activity > t.idle) {
+                } else if (c->in_len == 0 && c->out_head == NULL && now - c->last_activity > t.idle && emu_h2_idle(c)) {
                     conn_destroy(c, 0); /* IdleConnection */
                 }
             } else if (r->state == R_QUEUED && now - r->queued_at > t.request_queue) {

@@ -8,6 +8,12 @@
  * socket call, so the emulator's lock is not held during I/O. While a write is in progress nothing the
  * writer reads may go: an abort leaves the socket, the pieces and the send completions to the writer
  * (emu_conn_bury), so no caller buffer is handed back while it may still be read.
+ *
+ * HTTP/2 (h2.c): the TCP connection's pieces interleave the frames of many streams. A piece may belong
+ * to a stream's connection (its owner): the stream's send completions count the owner's bytes as they
+ * reach the socket, and END_STREAM counts as one more unit (the final send completes only when the
+ * frame that ends the stream is written). A stream that ends early leaves its pieces to the TCP
+ * connection as copies (emu_out_detach), since their frame headers are already queued.
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -21,15 +27,18 @@
 struct seg {
     const char *p;     /* the bytes: data[] for a copy, the caller's memory for a borrowed chunk */
     size_t len, off;   /* off bytes already written */
+    conn *owner;       /* h2: the stream connection whose sends these bytes count for, or NULL */
+    int lent;          /* h2: the owner's caller bytes (counted byte by byte) */
+    int fin;           /* h2: the last piece of the owner's END_STREAM frame: one unit once written */
     seg *next;
     char data[];
 };
 
 #define WRITE_IOV_MAX 64
 
-static void seg_add(conn *c, const char *p, size_t len, int copy)
+static seg *seg_add(conn *c, const char *p, size_t len, int copy)
 {
-    if (c->closed || len == 0) return;
+    if (c->closed || len == 0) return NULL;
     seg *s = malloc(sizeof(*s) + (copy ? len : 0));
     if (s == NULL) abort();
     if (copy) {
@@ -39,17 +48,69 @@ static void seg_add(conn *c, const char *p, size_t len, int copy)
     s->p = p;
     s->len = len;
     s->off = 0;
+    s->owner = NULL;
+    s->lent = s->fin = 0;
     s->next = NULL;
     if (c->out_tail) c->out_tail->next = s;
     else c->out_head = s;
     c->out_tail = s;
     c->out_bytes += len;
     c->out_queued += len;
+    return s;
 }
 
 void emu_conn_write(conn *c, const char *data, size_t len) { seg_add(c, data, len, 1); }
 
-void emu_conn_lend(conn *c, const char *data, size_t len) { seg_add(c, data, len, 0); }
+void emu_conn_lend(conn *c, const char *data, size_t len)
+{
+    if (c->h2parent != NULL) emu_h2_lend(c, data, len); /* framed into DATA later, still borrowed */
+    else seg_add(c, data, len, 0);
+}
+
+void emu_conn_lend_for(conn *c, conn *owner, const char *data, size_t len)
+{
+    seg *s = seg_add(c, data, len, 0);
+    if (s != NULL) { s->owner = owner; s->lent = 1; }
+}
+
+void emu_conn_mark_fin(conn *c, conn *owner)
+{
+    if (c->out_tail == NULL || c->closed) return;
+    c->out_tail->owner = owner;
+    c->out_tail->fin = 1;
+}
+
+void emu_out_detach(conn *c, conn *owner)
+{
+    seg **pp = &c->out_head, *prev = NULL;
+    while (*pp) {
+        seg *s = *pp;
+        if (s->owner != owner) { prev = s; pp = &s->next; continue; }
+        s->owner = NULL;
+        s->fin = 0;
+        if (s->lent && !c->closed) {
+            /* The frame header is on its way: the payload must follow, from a copy now. */
+            size_t left = s->len - s->off;
+            seg *n = malloc(sizeof(*n) + left);
+            if (n == NULL) abort();
+            memcpy(n->data, s->p + s->off, left);
+            n->p = n->data;
+            n->len = left;
+            n->off = 0;
+            n->owner = NULL;
+            n->lent = n->fin = 0;
+            n->next = s->next;
+            *pp = n;
+            if (c->out_tail == s) c->out_tail = n;
+            free(s);
+            s = n;
+        }
+        s->lent = 0;
+        prev = s;
+        pp = &s->next;
+    }
+    (void)prev;
+}
 
 void emu_out_free(conn *c)
 {
@@ -72,9 +133,14 @@ static void out_consume(conn *c, size_t n)
         size_t left = s->len - s->off;
         if (n < left) {
             s->off += n;
+            if (s->owner && s->lent) { s->owner->out_written += n; s->owner->out_dirty = 1; }
             return;
         }
         n -= left;
+        if (s->owner) {
+            s->owner->out_written += (s->lent ? left : 0) + (s->fin ? 1 : 0);
+            s->owner->out_dirty = 1;
+        }
         c->out_head = s->next;
         if (c->out_head == NULL) c->out_tail = NULL;
         free(s);
@@ -82,7 +148,7 @@ static void out_consume(conn *c, size_t n)
 }
 
 /* Completes the sends whose last byte is on the wire (F-60, F-61). */
-static void conn_complete_sends(conn *c)
+void emu_conn_complete_sends(conn *c)
 {
     while (c->sends && c->sends->end <= c->out_written) {
         op *s = c->sends;
@@ -104,6 +170,10 @@ static void conn_complete_sends(conn *c)
 
 void emu_conn_kick(conn *c)
 {
+    if (c->h2parent != NULL) { /* a stream: its frames go out on the TCP connection */
+        emu_h2_resume(c);
+        c = c->h2parent;
+    }
     /* A writer in progress picks new pieces up before it stops; otherwise the loop writes on EPOLLOUT. */
     if (c->closed || c->flushing || c->writing) return;
     c->writing = 1;
@@ -117,7 +187,9 @@ void emu_conn_kick(conn *c)
 static void tls_flush(conn *c)
 {
     static char buf[16384]; /* guarded by g_emu_lock */
-    while (!c->closed && c->out_head != NULL) {
+    for (;;) {
+        if (c->h2 != NULL && !c->closed) emu_h2_pump(c); /* more frames as the socket drains */
+        if (c->closed || c->out_head == NULL) break;
         size_t n = 0;
         for (seg *s = c->out_head; s != NULL && n < sizeof(buf); s = s->next) {
             size_t k = s->len - s->off;
@@ -133,12 +205,20 @@ static void tls_flush(conn *c)
         }
         out_consume(c, (size_t)w);
         c->last_activity = emu_now();
-        conn_complete_sends(c);
+        emu_conn_complete_sends(c);
+        if (c->h2 != NULL && !c->closed) emu_h2_complete_sends(c);
     }
 }
 
 void emu_conn_flush(conn *c)
 {
+    if (c->h2parent != NULL) { /* a stream: frame what it was given, write the TCP connection */
+        if (c->closed) return;
+        emu_h2_resume(c);
+        emu_conn_flush(c->h2parent);
+        if (!c->closed) emu_conn_complete_sends(c); /* a send with nothing to write (F-59) */
+        return;
+    }
     if (c->closed || c->flushing) return;
     c->flushing = 1;
     if (c->ssl != NULL) tls_flush(c);
@@ -167,9 +247,9 @@ void emu_conn_flush(conn *c)
         }
         out_consume(c, (size_t)w);
         c->last_activity = emu_now();
-        conn_complete_sends(c);
+        emu_conn_complete_sends(c);
     }
-    if (!c->closed) conn_complete_sends(c); /* a send with nothing to write completes too (F-59) */
+    if (!c->closed) emu_conn_complete_sends(c); /* a send with nothing to write completes too (F-59) */
     c->flushing = 0;
     if (c->closed) {
         emu_conn_bury(c);

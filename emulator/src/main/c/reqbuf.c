@@ -212,7 +212,7 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
         out->RequestInfoCount = 1;
         out->pRequestInfo = ri;
     }
-    out->Flags = 0;
+    out->Flags = r->c->h2parent != NULL ? HTTP_REQUEST_FLAG_HTTP2 : 0; /* F-153, F-186: Version stays 1.1 */
     out->ConnectionId = r->c->id;
     out->RequestId = r->id;
     out->UrlContext = r->ctx;

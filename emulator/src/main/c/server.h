@@ -155,6 +155,14 @@ typedef struct conn {
     long long accounted;   /* bytes counted in CNT_BUFFERED */
     unsigned long close_gen;
     struct conn *hnext, *grave_next;
+    /* HTTP/2 (h2.c). A TCP connection that negotiated h2 holds the session (h2) and serves no request
+     * itself; each stream is a connection of its own as the API sees it (F-77, F-153): no socket,
+     * its own id, requests and waits, output framed onto h2parent. */
+    struct h2conn *h2;         /* TCP connection: the nghttp2 session, NULL for HTTP/1.x */
+    struct h2stream *h2st;     /* stream connection: its stream, NULL once nghttp2 closed it */
+    struct conn *h2parent;     /* stream connection: the TCP connection (outlives it) */
+    struct conn *h2next;       /* stream connections of one TCP connection */
+    int out_dirty;             /* stream connection: bytes of it were written, sends may complete */
 } conn;
 
 enum { R_QUEUED, R_BOUND, R_ACTIVE, R_FINAL };
@@ -258,10 +266,15 @@ void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset);
 void emu_conn_peer_gone(conn *c); /* the client went away: FIN, RST or a failed write */
 void emu_conn_begin_close(conn *c);
 void emu_conn_bury(conn *c);
+conn *emu_conn_new_stream(conn *parent); /* an h2 stream: no socket, its own id (F-77) */
 
 /* out.c */
 void emu_conn_write(conn *c, const char *data, size_t len); /* a copy */
 void emu_conn_lend(conn *c, const char *data, size_t len);  /* the caller's bytes, read when written */
+void emu_conn_lend_for(conn *c, conn *owner, const char *data, size_t len); /* h2: counted for owner */
+void emu_conn_mark_fin(conn *c, conn *owner); /* h2: the last piece queued ends owner's stream */
+void emu_out_detach(conn *c, conn *owner);    /* h2: owner ends: its pieces become copies */
+void emu_conn_complete_sends(conn *c);
 void emu_out_free(conn *c);
 /* Writes what it can now, the lock released around the socket call: only where no pointer into the
  * emulator's state is held across it (an API call's last step, the loop's EPOLLOUT). */
@@ -283,6 +296,26 @@ void emu_conns_forget_group(group *g);
 int emu_conns_cancel_waits(queue *q, OVERLAPPED *ov); /* 1 if any was cancelled */
 
 static inline int tolower_ascii(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* h2.c: HTTP/2 over a TLS connection that chose "h2" by ALPN (F-153..F-159, F-186, F-187) */
+int emu_h2_start(conn *c);            /* after the handshake; -1: no session could be made */
+void emu_h2_recv(conn *c);            /* feeds c->in to the session */
+void emu_h2_pump(conn *c);            /* frames what the session has to send into c's output */
+void emu_h2_complete_sends(conn *c);  /* sends of streams whose bytes were written */
+void emu_h2_conn_gone(conn *c);       /* the TCP connection ends: every stream with it */
+int emu_h2_idle(const conn *c);       /* no stream open: the idle timer applies */
+void emu_h2_stream_gone(conn *sc, int reset); /* a stream connection ends (reset: RST_STREAM) */
+void emu_h2_lend(conn *sc, const char *data, size_t len);
+void emu_h2_resume(conn *sc);         /* new output for the stream */
+void emu_h2_final(conn *sc);          /* the final send was issued: END_STREAM after its bytes */
+void emu_h2_consumed(conn *sc, size_t n); /* the application read n body bytes: window update */
+void emu_h2_reject(conn *sc, int status); /* HTTP.sys's own response on the stream, 0 = reset */
+void emu_h2_continue(conn *sc);       /* 100 Continue as a HEADERS frame */
+void emu_h2_req_finished(req *r);     /* the final send is on the wire: the stream ends */
+ULONG emu_h2_respond(req *r, USHORT status, const char *const *names, const size_t *name_lens,
+                     const char *const *values, const size_t *value_lens, size_t n, ULONG flags);
+ULONG emu_h2_trailers(conn *sc, const HTTP_UNKNOWN_HEADER *t, USHORT count);
+int emu_tls_alpn_h2(conn *c);         /* tls.c: the handshake chose "h2" */
 
 /* api.c */
 void emu_body_consume(req *r, size_t n); /* n undelivered body bytes were handed to the application */

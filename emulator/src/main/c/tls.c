@@ -50,6 +50,34 @@ static int cert_cb(SSL *s, void *arg)
     return 1;
 }
 
+/* ALPN (F-154): h2 when the client offers it, unless the binding says DISABLE_HTTP2 (F-116); else
+ * http/1.1; a client offering neither gets no ALPN answer and speaks HTTP/1.1. The binding is looked
+ * up again here: a resumed session skips cert_cb. */
+static int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen, const unsigned char *in, unsigned int inlen,
+                   void *arg)
+{
+    (void)arg;
+    static const unsigned char both[] = "\x02h2\x08http/1.1", h1[] = "\x08http/1.1";
+    conn *c = SSL_get_app_data(s);
+    ULONG flags = 0, sni_flags = 0;
+    emu_binding_pick(&c->local, SSL_get_servername(s, TLSEXT_NAMETYPE_host_name), &flags, &sni_flags);
+    int h2 = !(flags & HTTP_SERVICE_CONFIG_SSL_FLAG_DISABLE_HTTP2);
+    unsigned char *sel = NULL;
+    if (SSL_select_next_proto(&sel, outlen, h2 ? both : h1, h2 ? sizeof(both) - 1 : sizeof(h1) - 1, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+int emu_tls_alpn_h2(conn *c)
+{
+    const unsigned char *p = NULL;
+    unsigned int n = 0;
+    SSL_get0_alpn_selected(c->ssl, &p, &n);
+    return n == 2 && memcmp(p, "h2", 2) == 0;
+}
+
 /* One context for every TLS port; rebuilt when the store changes so its trust store follows. */
 static SSL_CTX *ctx_get(void)
 {
@@ -60,6 +88,7 @@ static SSL_CTX *ctx_get(void)
     /* A client that closes without close_notify is an ordinary FIN here, as on a plain connection. */
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_cert_cb(ctx, cert_cb, NULL);
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"httpsys", 7);
     emu_certs_trust(SSL_CTX_get_cert_store(ctx));
     SSL_CTX_free(g_ctx); /* connections hold their own reference */
@@ -375,6 +404,7 @@ EMU_EXPORT ULONG HttpReceiveClientCertificate(HANDLE h, HTTP_CONNECTION_ID cid, 
     ULONG err, bytes = 0;
     queue *q = emu_queue_find(h);
     conn *c = emu_conn_find(cid);
+    if (c != NULL && c->h2parent != NULL) c = c->h2parent; /* an h2 stream: its TCP connection's TLS */
     op *o;
     if (q == NULL) { err = ERROR_INVALID_HANDLE; goto out; }
     if (buf == NULL || (flags & ~HTTP_RECEIVE_SECURE_CHANNEL_TOKEN) != 0) { err = ERROR_INVALID_PARAMETER; goto out; }
@@ -385,8 +415,8 @@ EMU_EXPORT ULONG HttpReceiveClientCertificate(HANDLE h, HTTP_CONNECTION_ID cid, 
     /* The channel-binding token is not emulated: reported as absent (F-123's ERROR_NOT_FOUND). */
     if (flags & HTTP_RECEIVE_SECURE_CHANNEL_TOKEN) { err = cert_inline(o, ERROR_NOT_FOUND, 0, bytes_out); goto out; }
     /* F-122: negotiated already (at the handshake or by an earlier call): what it gave, no renegotiation.
-     * TLS 1.3 has no renegotiation (F-126): nothing more can be asked for. */
-    if (c->tls->client_der != NULL || c->tls->cert_negotiated || c->tls->tls13) {
+     * TLS 1.3 has no renegotiation (F-126), nor has HTTP/2 (RFC 9113 9.2.1): nothing more can be asked for. */
+    if (c->tls->client_der != NULL || c->tls->cert_negotiated || c->tls->tls13 || c->h2 != NULL) {
         err = cert_fill(c->tls, buf, len, &bytes);
         err = cert_inline(o, err, bytes, bytes_out);
         goto out;

@@ -78,7 +78,7 @@ typedef struct _HTTP_TRANSPORT_ADDRESS { PSOCKADDR pRemoteAddress; PSOCKADDR pLo
 
 typedef enum _HTTP_DATA_CHUNK_TYPE {
     HttpDataChunkFromMemory, HttpDataChunkFromFileHandle, HttpDataChunkFromFragmentCache,
-    HttpDataChunkFromFragmentCacheEx, HttpDataChunkMaximum
+    HttpDataChunkFromFragmentCacheEx, HttpDataChunkTrailers, HttpDataChunkMaximum
 } HTTP_DATA_CHUNK_TYPE;
 typedef struct _HTTP_BYTE_RANGE { ULONGLONG StartingOffset; ULONGLONG Length; } HTTP_BYTE_RANGE;
 typedef struct _HTTP_DATA_CHUNK {
@@ -87,6 +87,7 @@ typedef struct _HTTP_DATA_CHUNK {
         struct { PVOID pBuffer; ULONG BufferLength; } FromMemory;
         struct { HTTP_BYTE_RANGE ByteRange; HANDLE FileHandle; } FromFileHandle;
         struct { USHORT FragmentNameLength; PCWSTR pFragmentName; } FromFragmentCache;
+        struct { USHORT TrailerCount; PHTTP_UNKNOWN_HEADER pTrailers; } Trailers; /* F-159: h2 only */
     }; /* anonymous, as in mingw-w64 and the SDK, so Windows sources compile unchanged */
 } HTTP_DATA_CHUNK, *PHTTP_DATA_CHUNK;
 
@@ -269,12 +270,16 @@ typedef enum _HTTP_503_RESPONSE_VERBOSITY {
 #define HTTP_RECEIVE_REQUEST_FLAG_FLUSH_BODY 0x2u
 #define HTTP_RECEIVE_REQUEST_ENTITY_BODY_FLAG_FILL_BUFFER 0x1u
 #define HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS 0x1u
+#define HTTP_REQUEST_FLAG_IP_ROUTED 0x2u
+#define HTTP_REQUEST_FLAG_HTTP2 0x4u  /* F-153, F-186: the only sign of h2; Version says 1.1 */
+#define HTTP_REQUEST_FLAG_HTTP3 0x8u
 #define HTTP_SEND_RESPONSE_FLAG_DISCONNECT 0x1u
 #define HTTP_SEND_RESPONSE_FLAG_MORE_DATA 0x2u
 #define HTTP_SEND_RESPONSE_FLAG_BUFFER_DATA 0x4u
 #define HTTP_SEND_RESPONSE_FLAG_ENABLE_NAGLING 0x8u
 #define HTTP_SEND_RESPONSE_FLAG_PROCESS_RANGES 0x20u
 #define HTTP_SEND_RESPONSE_FLAG_OPAQUE 0x40u
+#define HTTP_SEND_RESPONSE_FLAG_GOAWAY 0x100u  /* F-157 */
 #define HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING 0x1u
 #define HTTP_CREATE_REQUEST_QUEUE_FLAG_CONTROLLER 0x2u
 #define HTTP_URL_FLAG_REMOVE_ALL 0x1u
@@ -330,12 +335,22 @@ ULONG HttpReceiveClientCertificate(HANDLE ReqQueueHandle, HTTP_CONNECTION_ID Con
 ULONG HttpQueryRequestProperty(HANDLE RequestQueueHandle, HTTP_OPAQUE_ID Id, HTTP_REQUEST_PROPERTY PropertyId,
                                PVOID Qualifier, ULONG QualifierSize, PVOID Output, ULONG OutputBufferSize,
                                PULONG BytesReturned, LPOVERLAPPED Overlapped);
+/* F-158: HttpRequestPropertyStreamError with this input, then HttpCancelHttpRequest: RST_STREAM(ErrorCode). */
+typedef struct _HTTP_REQUEST_PROPERTY_STREAM_ERROR { ULONG ErrorCode; } HTTP_REQUEST_PROPERTY_STREAM_ERROR;
+ULONG HttpSetRequestProperty(HANDLE RequestQueueHandle, HTTP_OPAQUE_ID Id, HTTP_REQUEST_PROPERTY PropertyId,
+                             PVOID Input, ULONG InputPropertySize, LPOVERLAPPED Overlapped);
+/* F-160, F-188 */
+typedef enum _HTTP_FEATURE_ID {
+    HttpFeatureUnknown, HttpFeatureResponseTrailers, HttpFeatureApiTimings, HttpFeatureDelegateEx, HttpFeatureHttp3
+} HTTP_FEATURE_ID;
+BOOL HttpIsFeatureSupported(HTTP_FEATURE_ID FeatureId);
 
 /* Emulator-only exports (never in httpapi.dll). */
 typedef struct _HTTP_EMU_COUNTERS {
     ULONGLONG Sessions, UrlGroups, Queues, Ports, Connections, Requests, PendingOverlapped, BufferedBytes;
     /* Appended (older callers pass the size of the fields above): a cumulative count, not a live one. */
     ULONGLONG CompletionsNotPending; /* completions whose OVERLAPPED no longer said STATUS_PENDING */
+    ULONGLONG Http2Objects;          /* live HTTP/2 sessions, streams and queued body pieces */
 } HTTP_EMU_COUNTERS;
 ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *pCounters, ULONG Size);
 ULONG HttpEmuFailNext(const char *Function, ULONG Count, ULONG Win32Error);
@@ -364,6 +379,11 @@ _Static_assert(sizeof(SOCKADDR_IN) == 16 && sizeof(SOCKADDR_IN6) == 28, "SOCKADD
 _Static_assert(sizeof(HTTP_DATA_CHUNK) == 32, "HTTP_DATA_CHUNK");
 _Static_assert(offsetof(HTTP_DATA_CHUNK, FromMemory.pBuffer) == 8, "pBuffer");
 _Static_assert(offsetof(HTTP_DATA_CHUNK, FromMemory.BufferLength) == 16, "BufferLength");
+_Static_assert(offsetof(HTTP_DATA_CHUNK, Trailers.TrailerCount) == 8, "TrailerCount");   /* F-159 */
+_Static_assert(offsetof(HTTP_DATA_CHUNK, Trailers.pTrailers) == 16, "pTrailers");
+_Static_assert(HttpDataChunkTrailers == 4, "HttpDataChunkTrailers");
+_Static_assert(sizeof(HTTP_REQUEST_PROPERTY_STREAM_ERROR) == 4, "HTTP_REQUEST_PROPERTY_STREAM_ERROR");
+_Static_assert(HttpRequestPropertyStreamError == 5, "HttpRequestPropertyStreamError");
 _Static_assert(sizeof(HTTP_REQUEST_V1) == 848, "HTTP_REQUEST_V1");
 _Static_assert(sizeof(HTTP_REQUEST_V2) == 864, "HTTP_REQUEST_V2");
 _Static_assert(offsetof(HTTP_REQUEST_V1, ConnectionId) == 8, "ConnectionId");

@@ -77,9 +77,11 @@ public final class HttpEmu
      * @param bufferedBytes bytes held in connection and body buffers
      * @param completionsNotPending completions whose OVERLAPPED no longer read {@code STATUS_PENDING}: the caller
      *     reused or rewrote it while the kernel owned it (cumulative since the library loaded, not a live count)
+     * @param http2Objects live HTTP/2 sessions, streams and queued response pieces (each stream also counts in
+     *     {@code connections}: to the API it is a connection of its own)
      */
     public record Counters(long sessions, long urlGroups, long queues, long ports, long connections, long requests,
-                           long pendingOverlapped, long bufferedBytes, long completionsNotPending)
+                           long pendingOverlapped, long bufferedBytes, long completionsNotPending, long http2Objects)
     {
         /**
          * @return whether no live object is left ({@link #completionsNotPending} is cumulative and not part of it)
@@ -87,7 +89,7 @@ public final class HttpEmu
         public boolean allZero()
         {
             return sessions == 0 && urlGroups == 0 && queues == 0 && ports == 0 && connections == 0 && requests == 0 &&
-                pendingOverlapped == 0 && bufferedBytes == 0;
+                pendingOverlapped == 0 && bufferedBytes == 0 && http2Objects == 0;
         }
     }
 
@@ -97,13 +99,13 @@ public final class HttpEmu
     public static Counters counters()
     {
         requireAvailable();
-        try (Memory m = new Memory(72))
+        try (Memory m = new Memory(80))
         {
-            int rc = HttpEmuGetCounters(m, 72);
+            int rc = HttpEmuGetCounters(m, 80);
             if (rc != 0)
                 throw new IllegalStateException("HttpEmuGetCounters failed: " + rc);
             return new Counters(m.getLong(0), m.getLong(8), m.getLong(16), m.getLong(24), m.getLong(32), m.getLong(40),
-                m.getLong(48), m.getLong(56), m.getLong(64));
+                m.getLong(48), m.getLong(56), m.getLong(64), m.getLong(72));
         }
     }
 
