@@ -11,6 +11,7 @@ D=10; IDLE=10000; DISC=1000; BURST=5000
 OUT=$ROOT/benchmarks/target/results; mkdir -p "$OUT"; RES=$OUT/results.txt; : > "$RES"
 
 command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk; }
+command -v h2load >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nghttp2-client; }
 mvn -B -ntp -q install -DskipTests
 mvn -B -ntp -q -Pbench -pl benchmarks package
 LIB=$ROOT/emulator/target/classes/linux-x86-64
@@ -87,6 +88,23 @@ for peer in jetty-tls httpsys-tls; do
   wrk_run $peer s5 -t2 -c50 -d${D}s "https://127.0.0.1:$PORT/hello"
   stop_peer
 done
+# 9. small GET over HTTP/2 (h2load: 10 connections, 10 streams each): Jetty's own HTTP/2 server
+# against HTTP/2 done by HTTP.sys (the emulator's nghttp2), the same certificate.
+h2_run() { # peer url
+  local n=$((D * 20000))
+  h2load -n "$n" -c 10 -m 10 -t 2 "$2" > "$OUT/$1.s6.h2load" 2>&1 || true
+  awk -v p="$1.s6" '
+    /^finished in/ {gsub(/,/, ""); print p ".rps=" $4}
+    /^requests:/ {print p ".requests=" $2; print p ".errors=" $10 " failed, " $12 " errored"}
+    /^time for request:/ {print p ".mean=" $6}' "$OUT/$1.s6.h2load" >> "$RES"
+}
+for peer in jetty-h2 httpsys-tls; do
+  PORT=$((PORT + 1))
+  if [ $peer = jetty-h2 ]; then start_peer $peer $PORT "$OUT/tls.p12"; else start_peer $peer $PORT "$OUT/tls.pem"; fi
+  h2load -n 2000 -c 4 -m 4 "https://127.0.0.1:$PORT/hello" > /dev/null 2>&1 || true   # warm-up
+  h2_run $([ $peer = jetty-h2 ] && echo jetty-h2 || echo httpsys-h2) "https://127.0.0.1:$PORT/hello"
+  stop_peer
+done
 trap - EXIT
 {
   echo "meta.date=$(date -u +%Y-%m-%dT%H:%MZ)"
@@ -94,6 +112,7 @@ trap - EXIT
   echo "meta.memory=$(free -g | awk '/Mem:/ {print $2}') GiB"
   echo "meta.java=$(java -version 2>&1 | head -1)"
   echo "meta.wrk=$(wrk -v 2>&1 | head -1 | cut -c1-40)"
+  echo "meta.h2load=$(h2load --version 2>&1 | head -1)"
   echo "meta.mode=$([ $QUICK = 1 ] && echo quick || echo full) (duration ${D}s per wrk run)"
 } >> "$RES"
 java -cp "$CP" io.github.jettyhttpsys.bench.Report "$RES" docs/benchmarks.md docs/benchmarks.png

@@ -325,7 +325,6 @@ class HttpSysStream implements HttpStream
         }
         List<ByteBuffer> data = new ArrayList<>(3);
         List<String[]> trailers = List.of();
-        boolean held = false;
         int flags = 0;
         boolean first = response != null;
         List<String[]> headers = null;
@@ -369,7 +368,6 @@ class HttpSysStream implements HttpStream
                     ByteBuffer copy = ByteBuffer.allocate(content.remaining());
                     copy.put(content).flip();
                     _heldBack = copy;
-                    held = true;
                 }
                 else if (hasContent)
                 {
@@ -390,9 +388,9 @@ class HttpSysStream implements HttpStream
                 flags = framing.flags(first, last);
                 if (_connector.isGoAwayRefused())
                     flags &= ~Layout.HTTP_SEND_RESPONSE_FLAG_GOAWAY;
-                if (held || (!first && !last && data.isEmpty()))
+                if (!first && !last && data.isEmpty())
                 {
-                    op = null; // nothing to write now
+                    op = null; // nothing to write now (or the write is held back)
                 }
                 else
                 {

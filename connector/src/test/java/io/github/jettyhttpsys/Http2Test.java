@@ -223,11 +223,12 @@ public class Http2Test
             ContentResponse withLength = client.newRequest(base + "/info").method(HttpMethod.POST)
                 .body(new StringRequestContent("hello h2")).timeout(10, TimeUnit.SECONDS).send();
             // a body without a length: HTTP.sys shows Transfer-Encoding: chunked (F-155), Jetty's h2 server does not
-            org.eclipse.jetty.client.AsyncRequestContent streamed = new org.eclipse.jetty.client.AsyncRequestContent(
-                ByteBuffer.wrap("streamed body".getBytes(StandardCharsets.US_ASCII)));
+            org.eclipse.jetty.client.AsyncRequestContent streamed = new org.eclipse.jetty.client.AsyncRequestContent();
+            CompletableFuture<ContentResponse> pending = new CompletableResponseListener(
+                client.newRequest(base + "/info").method(HttpMethod.POST).body(streamed).timeout(10, TimeUnit.SECONDS)).send();
+            streamed.write(ByteBuffer.wrap("streamed body".getBytes(StandardCharsets.US_ASCII)), Callback.NOOP);
             streamed.close();
-            ContentResponse noLength = client.newRequest(base + "/info").method(HttpMethod.POST).body(streamed)
-                .timeout(10, TimeUnit.SECONDS).send();
+            ContentResponse noLength = pending.get(10, TimeUnit.SECONDS);
             return (get.getVersion() + " " + get.getStatus() + " " + get.getContentAsString() + " / " + withLength.getContentAsString() + " / " +
                 noLength.getContentAsString()).replace(authority, "AUTHORITY");
         });
@@ -268,6 +269,7 @@ public class Http2Test
     public void aHundredConcurrentStreamsOnOneConnectionAreIndependentRequests() throws Exception
     {
         String base = startHttpSys();
+        assertEquals(200, get(base + "/id").getStatus()); // the connection, before the streams
         List<CompletableFuture<ContentResponse>> all = new ArrayList<>();
         for (int i = 0; i < 100; i++)
             all.add(new CompletableResponseListener(client.newRequest(base + "/id").timeout(30, TimeUnit.SECONDS)).send());

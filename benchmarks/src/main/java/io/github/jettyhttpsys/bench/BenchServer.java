@@ -26,7 +26,8 @@ import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * The benchmarked servlet app, behind either connector: {@code httpsys PORT} or {@code jetty PORT}, or
- * over TLS: {@code httpsys-tls PORT PEM} (bound in the emulator's kernel) or {@code jetty-tls PORT P12}.
+ * over TLS: {@code httpsys-tls PORT PEM} (bound in the emulator's kernel; HTTP.sys offers h2 and http/1.1
+ * by ALPN) or {@code jetty-tls PORT P12}, or Jetty's own HTTP/2 over TLS: {@code jetty-h2 PORT P12}.
  * /hello, /download (1 MiB), /upload, /poll?id= (long poll; onError time recorded), /stats.
  */
 public class BenchServer
@@ -48,7 +49,7 @@ public class BenchServer
             io.github.jettyhttpsys.SslCertificateBindings.add(new java.net.InetSocketAddress("0.0.0.0", port), thumbprint, "MY", null, false);
             server.addConnector(new HttpSysConnector(server, "https://+:" + port + "/"));
         }
-        else if ("jetty-tls".equals(args[0]))
+        else if ("jetty-tls".equals(args[0]) || "jetty-h2".equals(args[0]))
         {
             org.eclipse.jetty.util.ssl.SslContextFactory.Server tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
             tls.setKeyStorePath(args[2]);
@@ -56,7 +57,20 @@ public class BenchServer
             tls.setKeyStorePassword("bench");
             org.eclipse.jetty.server.HttpConfiguration config = new org.eclipse.jetty.server.HttpConfiguration();
             config.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer());
-            ServerConnector c = new ServerConnector(server, tls, new org.eclipse.jetty.server.HttpConnectionFactory(config));
+            org.eclipse.jetty.server.HttpConnectionFactory http1 = new org.eclipse.jetty.server.HttpConnectionFactory(config);
+            ServerConnector c;
+            if ("jetty-h2".equals(args[0]))
+            {
+                // ALPN h2 then http/1.1, as HTTP.sys offers them
+                org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn = new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("h2", "http/1.1");
+                alpn.setDefaultProtocol("http/1.1");
+                c = new ServerConnector(server, new org.eclipse.jetty.server.SslConnectionFactory(tls, alpn.getProtocol()), alpn,
+                    new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(config), http1);
+            }
+            else
+            {
+                c = new ServerConnector(server, tls, http1);
+            }
             c.setPort(port);
             c.setAcceptQueueSize(8192);
             server.addConnector(c);

@@ -89,11 +89,18 @@ public class Report
             md.append("| ").append(p[1]).append(" | ").append(r.getOrDefault(p[0] + ".s5.rps", "-")).append(" | ")
                 .append(r.getOrDefault(p[0] + ".s5.p50", "-")).append(" | ").append(r.getOrDefault(p[0] + ".s5.p99", "-")).append(" |\n");
         md.append("\nRatio HttpSys / ServerConnector over TLS: **").append(ratio(r, "httpsys-tls.s5.rps", "jetty-tls.s5.rps")).append("**\n\n");
+        md.append("## 9. small GET over HTTP/2 (h2load -c10 -m10)\n\n| peer | requests/s | mean time per request |\n|---|---:|---:|\n");
+        String[][] h2Peers = {{"jetty-h2", "ServerConnector + ALPN + HTTP2ServerConnectionFactory"}, {"httpsys-h2", "HttpSysConnector, HTTP/2 by HTTP.sys (emulator: nghttp2)"}};
+        for (String[] p : h2Peers)
+            md.append("| ").append(p[1]).append(" | ").append(r.getOrDefault(p[0] + ".s6.rps", "-")).append(" | ")
+                .append(r.getOrDefault(p[0] + ".s6.mean", "-")).append(" |\n");
+        md.append("\nRatio HttpSys / Jetty's own HTTP/2: **").append(ratio(r, "httpsys-h2.s6.rps", "jetty-h2.s6.rps")).append("**\n\n");
         md.append("\n## Targets\n\n| target | measured |\n|---|---|\n");
         md.append("| keep-alive GET ≥ 1.0× ServerConnector | ").append(ratio(r, "httpsys.s1.rps", "jetty.s1.rps")).append(" |\n");
         md.append("| keep-alive GET ≥ 0.6× raw C | ").append(ratio(r, "httpsys.s1.rps", "raw.s1.rps")).append(" |\n");
         md.append("| ≤ 2 native calls per keep-alive GET | ").append(r.getOrDefault("httpsys.s1.nativeCallsPerRequest", "?")).append(" |\n");
         md.append("| keep-alive GET over TLS ≥ 1.0× Jetty's own TLS | ").append(ratio(r, "httpsys-tls.s5.rps", "jetty-tls.s5.rps")).append(" |\n");
+        md.append("| GET over HTTP/2 ≥ 1.0× Jetty's own HTTP/2 | ").append(ratio(r, "httpsys-h2.s6.rps", "jetty-h2.s6.rps")).append(" |\n");
         md.append("| disconnect detection p99 ≤ 10 ms | ").append(r.getOrDefault("httpsys.disconnect.p99us", "?")).append(" µs |\n");
         md.append("| all 5,000 long polls notified within 1 s | ").append(r.getOrDefault("httpsys.burst.allNotifiedMicros", "?")).append(" µs for ")
             .append(r.getOrDefault("httpsys.burst.count", "?")).append(" |\n");
