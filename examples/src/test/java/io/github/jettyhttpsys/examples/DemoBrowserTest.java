@@ -24,7 +24,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The demo in a real browser (headless Chromium), over http and over https (TLS by HTTP.sys, a
+ * The demo in a real browser (headless Chromium), over http and over https (TLS and HTTP/2 by HTTP.sys, a
  * self-signed certificate): two tabs open the page, one closes, and the other shows the disconnect
  * that {@code AsyncListener.onError} reported. Screenshots are saved under {@code target/}.
  */
@@ -87,6 +87,10 @@ public class DemoBrowserTest
         wait1.until(d -> d.findElement(By.id("me")).getText().startsWith("you are tab"));
         new WebDriverWait(second, Duration.ofSeconds(20)).until(d -> d.findElement(By.id("me")).getText().startsWith("you are tab"));
         String secondTab = second.findElement(By.id("me")).getText().replace("you are ", "");
+        // Over https the browser and HTTP.sys agree on HTTP/2 by ALPN: each tab's stream is an h2 stream.
+        Object protocol = ((org.openqa.selenium.JavascriptExecutor)first).executeScript(
+            "return performance.getEntriesByType('navigation')[0].nextHopProtocol");
+        org.junit.jupiter.api.Assertions.assertEquals(scheme.equals("https") ? "h2" : "http/1.1", protocol);
 
         // Closing the browser closes its connection: HTTP.sys reports it, onError fires for its stream.
         second.quit();
