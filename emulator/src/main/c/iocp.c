@@ -72,8 +72,12 @@ EMU_EXPORT ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *c, ULONG size)
     c->Requests = (ULONGLONG)__atomic_load_n(&g_counters[CNT_REQUESTS], __ATOMIC_RELAXED);
     c->PendingOverlapped = (ULONGLONG)__atomic_load_n(&g_counters[CNT_PENDING], __ATOMIC_RELAXED);
     c->BufferedBytes = (ULONGLONG)__atomic_load_n(&g_counters[CNT_BUFFERED], __ATOMIC_RELAXED);
-    if (size >= sizeof(*c))
+    if (size >= offsetof(HTTP_EMU_COUNTERS, Tokens))
         c->CompletionsNotPending = (ULONGLONG)__atomic_load_n(&g_counters[CNT_NOT_PENDING], __ATOMIC_RELAXED);
+    if (size >= sizeof(*c)) {
+        c->Tokens = (ULONGLONG)__atomic_load_n(&g_counters[CNT_TOKENS], __ATOMIC_RELAXED);
+        c->LocalAllocs = (ULONGLONG)__atomic_load_n(&g_counters[CNT_LOCAL], __ATOMIC_RELAXED);
+    }
     return NO_ERROR;
 }
 
@@ -435,6 +439,8 @@ EMU_EXPORT BOOL CloseHandle(HANDLE h)
         emu_port_unref(p);
     } else if (emu_is_queue(h)) {
         err = emu_queue_close(h);
+    } else if (emu_token_close(h)) {
+        err = NO_ERROR; /* F-139: the application closes the access token it was handed */
     } else {
         err = ERROR_INVALID_HANDLE;
     }
