@@ -500,8 +500,9 @@ static void kdc_stop(void)
     CHECK(system(cmd) == 0);
 }
 
-/* The first SPNEGO token for HTTP@localhost from the user's ticket cache. */
-static char *initiator_token(gss_ctx_id_t *ctx, OM_uint32 flags, const char *in_b64)
+/* One initiator step of SPNEGO for HTTP@localhost from the user's ticket cache: the token to send (base64,
+ * NULL when none), the major status in *major. */
+static char *init_step(gss_ctx_id_t *ctx, OM_uint32 flags, const char *in_b64, OM_uint32 *major_out)
 {
     static gss_OID_desc spnego = {6, "\x2b\x06\x01\x05\x05\x02"};
     OM_uint32 minor;
@@ -515,11 +516,100 @@ static char *initiator_token(gss_ctx_id_t *ctx, OM_uint32 flags, const char *in_
                                            NULL, NULL);
     gss_release_name(&minor, &target);
     CHECK(!GSS_ERROR(major));
-    if (GSS_ERROR(major)) return NULL;
-    char *t = out.length ? b64(out.value, out.length) : NULL;
+    *major_out = major;
+    char *t = !GSS_ERROR(major) && out.length ? b64(out.value, out.length) : NULL;
     gss_release_buffer(&minor, &out);
+    return t;
+}
+
+static char *initiator_token(gss_ctx_id_t *ctx, OM_uint32 flags, const char *in_b64)
+{
+    OM_uint32 major = 0;
+    char *t = init_step(ctx, flags, in_b64, &major);
     if (in_b64) CHECK_EQ(major, GSS_S_COMPLETE); /* the server's mutual-auth token completes the context */
     return t;
+}
+
+/* F-135: a handshake of two legs (DCE style asks the acceptor for one more round): the emulator answers the
+ * first leg with its own 401, the application sees only the final request. */
+static void test_negotiate_two_legs(void)
+{
+    emu_srv s;
+    emu_srv_open(&s);
+    set_auth(&s, 0, HTTP_AUTH_ENABLE_NEGOTIATE, NULL, 0, 0);
+    OM_uint32 flags = GSS_C_MUTUAL_FLAG | GSS_C_DCE_STYLE, major = 0, minor;
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    char *tok = init_step(&ctx, flags, NULL, &major);
+    CHECK_EQ(major, GSS_S_CONTINUE_NEEDED);
+    char req[8192], resp[8192], ch[4096];
+    snprintf(req, sizeof(req), "GET /leg HTTP/1.1\r\nHost: localhost\r\nAuthorization: Negotiate %s\r\n\r\n", tok ? tok : "");
+    free(tok);
+    int fd = client_connect(s.tcp);
+    CHECK(exchange(&s, fd, req, 500) == NULL); /* never delivered */
+    read_response(fd, resp, sizeof(resp), 3000);
+    CHECK(strncmp(resp, "HTTP/1.1 401", 12) == 0);
+    CHECK(strstr(resp, "Connection: close") == NULL); /* the handshake goes on on this connection */
+    challenges(resp, ch, sizeof(ch));
+    CHECK(strncmp(ch, "Negotiate ", 10) == 0);
+    tok = init_step(&ctx, flags, ch + 10, &major);
+    CHECK(tok != NULL);
+    snprintf(req, sizeof(req), "GET /leg HTTP/1.1\r\nHost: localhost\r\nAuthorization: Negotiate %s\r\n\r\n", tok ? tok : "");
+    free(tok);
+    HTTP_REQUEST *r = exchange(&s, fd, req, 5000);
+    HTTP_REQUEST_AUTH_INFO *ai = auth_info(r);
+    CHECK(ai && ai->AuthStatus == HttpAuthStatusSuccess && ai->AuthType == HttpRequestAuthTypeNegotiate && ai->AccessToken);
+    if (ai && ai->AccessToken) CHECK(CloseHandle(ai->AccessToken));
+    if (r) CHECK_EQ(send_simple(&s, r->RequestId, 200, "two legs", NULL), NO_ERROR);
+    read_response(fd, resp, sizeof(resp), 3000);
+    CHECK(strncmp(resp, "HTTP/1.1 200", 12) == 0);
+    challenges(resp, ch, sizeof(ch));
+    if (major == GSS_S_CONTINUE_NEEDED) { /* SPNEGO's last word rides on the final response (F-141) */
+        CHECK(strncmp(ch, "Negotiate ", 10) == 0);
+        tok = init_step(&ctx, flags, ch + 10, &major);
+        free(tok);
+    }
+    CHECK_EQ(major, GSS_S_COMPLETE);
+    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+
+    /* a handshake the client abandons: the next request is anonymous; a first leg with a body closes */
+    ctx = GSS_C_NO_CONTEXT;
+    tok = init_step(&ctx, flags, NULL, &major);
+    snprintf(req, sizeof(req), "GET /leg HTTP/1.1\r\nHost: localhost\r\nAuthorization: Negotiate %s\r\n\r\n", tok ? tok : "");
+    CHECK(exchange(&s, fd, req, 500) == NULL);
+    read_response(fd, resp, sizeof(resp), 3000);
+    CHECK(strncmp(resp, "HTTP/1.1 401", 12) == 0);
+    r = exchange(&s, fd, "GET /anon HTTP/1.1\r\nHost: localhost\r\n\r\n", 3000);
+    ai = auth_info(r);
+    CHECK(ai && ai->AuthStatus == HttpAuthStatusNotAuthenticated);
+    if (r) CHECK_EQ(send_simple(&s, r->RequestId, 200, NULL, NULL), NO_ERROR);
+    read_response(fd, resp, sizeof(resp), 3000);
+    free(tok);
+    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+    ctx = GSS_C_NO_CONTEXT; /* a fresh token: the acceptor's replay cache refuses the same one twice */
+    tok = init_step(&ctx, flags, NULL, &major);
+    snprintf(req, sizeof(req), "POST /leg HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nAuthorization: Negotiate %s\r\n\r\nabc",
+             tok ? tok : "");
+    free(tok);
+    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+    CHECK(exchange(&s, fd, req, 500) == NULL);
+    read_response(fd, resp, sizeof(resp), 3000);
+    CHECK(strncmp(resp, "HTTP/1.1 401", 12) == 0 && strstr(resp, "Connection: close") != NULL);
+    char rest[64];
+    CHECK(client_read(fd, rest, sizeof(rest), 3000) == 0); /* closed after the leg */
+    client_close(fd);
+
+    /* a connection that goes away in the middle of a handshake frees its context (the counters, ASan) */
+    ctx = GSS_C_NO_CONTEXT;
+    tok = init_step(&ctx, flags, NULL, &major);
+    snprintf(req, sizeof(req), "GET /leg HTTP/1.1\r\nHost: localhost\r\nAuthorization: Negotiate %s\r\n\r\n", tok ? tok : "");
+    free(tok);
+    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+    fd = client_connect(s.tcp);
+    CHECK(exchange(&s, fd, req, 500) == NULL);
+    read_response(fd, resp, sizeof(resp), 3000);
+    client_reset(fd);
+    emu_srv_close(&s);
+    CHECK(counters_zero(2000));
 }
 
 static void test_negotiate_curl(void)
@@ -681,6 +771,7 @@ int main(void)
     if (g_kdc) {
         test_negotiate_curl();
         test_negotiate_initiator();
+        test_negotiate_two_legs();
         kdc_stop();
     } else {
         fprintf(stderr, "test_auth: no KDC (EMU_TEST_KDC, EMU_TEST_KDC_DIR): Negotiate tests not run\n");
