@@ -370,8 +370,12 @@ int emu_auth_request(conn *c, req *r, group *g)
     size_t cl = vl - sl;
     while (cl > 0 && (*cred == ' ' || *cred == '\t')) cred++, cl--;
     while (cl > 0 && (cred[cl - 1] == ' ' || cred[cl - 1] == '\t')) cl--;
-    /* A new Authorization replaces what the connection had cached (F-137). */
-    if (c->auth) drop_cached(c->auth);
+    /* A new Authorization replaces what the connection had cached (F-137), and ends a handshake of
+     * another scheme. */
+    if (c->auth) {
+        drop_cached(c->auth);
+        if (c->auth->pending_type != k_schemes[si].type) drop_pending(c->auth);
+    }
     if (k_schemes[si].type == HttpRequestAuthTypeDigest) {
         if (cl == 0) return 400;
         ra->type = HttpRequestAuthTypeDigest;
