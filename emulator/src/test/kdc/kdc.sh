@@ -20,6 +20,7 @@ cmd=${1:-}
 [ $# -eq 2 ] || die "usage: kdc.sh start|stop DIR"
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
+case "$dir" in *[[:space:]]*) die "DIR must not contain white space (kadmin.local queries): $dir" ;; esac
 
 # The Debian binaries live in /usr/sbin, which a test's PATH may lack.
 PATH=$PATH:/usr/sbin:/sbin
