@@ -218,6 +218,7 @@ void emu_req_free(req *r)
     req **pp = &g_reqs[r->id % REQ_BUCKETS];
     while (*pp && *pp != r) pp = &(*pp)->hnext;
     if (*pp) *pp = r->hnext;
+    emu_auth_req_free(r);
     free(r->head);
     free(r->cooked_path);
     free(r->body);
@@ -423,6 +424,18 @@ void emu_route_request(conn *c, req *r)
         if (c->g) c->g->connections--;
         c->g = g;
         g->connections++;
+    }
+    r->g = g;
+    /* F-133..F-137: authenticated before it is queued; a 400, or an intermediate leg, never reaches the app */
+    int auth = emu_auth_request(c, r, g);
+    if (auth != EMU_AUTH_DELIVER) {
+        c->cur = NULL;
+        emu_auth_req_free(r);
+        free(r->head);
+        free(r->cooked_path);
+        free(r);
+        if (auth != EMU_AUTH_ANSWERED) emu_conn_reject(c, auth);
+        return;
     }
     r->id = emu_next_id();
     r->q = q;
@@ -651,7 +664,7 @@ EMU_EXPORT ULONG HttpCloseServerSession(HTTP_SERVER_SESSION_ID id)
 }
 
 static ULONG apply_property(HTTP_SERVER_PROPERTY p, PVOID info, ULONG len, timeouts *to, ULONG *max_conn,
-                            int *inactive)
+                            int *inactive, emu_auth_cfg *auth)
 {
     if (info == NULL || len == 0) return ERROR_INVALID_PARAMETER;
     switch (p) {
@@ -684,8 +697,9 @@ static ULONG apply_property(HTTP_SERVER_PROPERTY p, PVOID info, ULONG len, timeo
         if (si->Flags.Present) *inactive = si->State == HttpEnabledStateInactive;
         return NO_ERROR;
     }
-    case HttpServerLoggingProperty:
     case HttpServerAuthenticationProperty:
+        return emu_auth_set(auth, info, len); /* F-132 */
+    case HttpServerLoggingProperty:
     case HttpServerExtendedAuthenticationProperty:
     case HttpServerChannelBindProperty:
     case HttpServerProtectionLevelProperty:
@@ -703,7 +717,8 @@ EMU_EXPORT ULONG HttpSetServerSessionProperty(HTTP_SERVER_SESSION_ID id, HTTP_SE
     pthread_mutex_lock(&g_emu_lock);
     session *s = session_find(id);
     ULONG err = s == NULL ? ERROR_INVALID_PARAMETER
-                          : apply_property(p, info, len, &s->to, &s->max_connections, &s->inactive); /* F-21 */
+                          : apply_property(p, info, len, &s->to, &s->max_connections, &s->inactive,
+                                                           &s->auth); /* F-21 */
     pthread_mutex_unlock(&g_emu_lock);
     return err;
 }
@@ -819,7 +834,7 @@ EMU_EXPORT ULONG HttpSetUrlGroupProperty(HTTP_URL_GROUP_ID id, HTTP_SERVER_PROPE
             else if (queue_from_handle(b->RequestQueueHandle) == NULL) err = ERROR_INVALID_PARAMETER;
             else { g->q = b->RequestQueueHandle; err = NO_ERROR; }
         } else {
-            err = apply_property(p, info, len, &g->to, &g->max_connections, &g->inactive);
+            err = apply_property(p, info, len, &g->to, &g->max_connections, &g->inactive, &g->auth);
         }
     }
     pthread_mutex_unlock(&g_emu_lock);
@@ -1377,6 +1392,7 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     const HTTP_KNOWN_HEADER *kh = resp->Headers.KnownHeaders;
     for (int i = 0; i < HttpHeaderResponseMaximum; i++) {
         if (i == HttpHeaderDate || i == HttpHeaderServer) continue; /* F-54, F-55 below */
+        if (emu_auth_takes_slot(resp, i)) continue; /* F-134: WWW-Authenticate and multiple known headers below */
         /* F-182: a known slot holds one value; a zero-length one is dropped from the wire. */
         if (kh[i].RawValueLength == 0 || kh[i].pRawValue == NULL) continue;
         /* F-182: a known-slot "Connection: close" is dropped and closes nothing; only the DISCONNECT flag closes. */
@@ -1401,6 +1417,11 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
         if (u->pRawValue) append(&hb, &hl, &hc, u->pRawValue, u->RawValueLength);
         append_str(&hb, &hl, &hc, "\r\n");
     }
+    char *ah = NULL;
+    size_t al = 0;
+    if ((err = emu_auth_response_headers(r, resp, &ah, &al)) != NO_ERROR) { free(hb); goto out; } /* F-134, F-141 */
+    if (ah) append(&hb, &hl, &hc, ah, al);
+    free(ah);
     /* F-55: Server is HTTP.sys's, an application value prefixed to it. */
     append_str(&hb, &hl, &hc, "Server: ");
     if (kh[HttpHeaderServer].RawValueLength && kh[HttpHeaderServer].pRawValue) {

@@ -14,7 +14,7 @@ extern pthread_mutex_t g_emu_lock;
 
 /* Live-object counters (HttpEmuGetCounters); updated with atomics. */
 enum { CNT_SESSIONS, CNT_GROUPS, CNT_QUEUES, CNT_PORTS, CNT_CONNECTIONS, CNT_REQUESTS, CNT_PENDING,
-       CNT_BUFFERED, CNT_NOT_PENDING, CNT_H2, CNT_MAX };
+       CNT_BUFFERED, CNT_NOT_PENDING, CNT_H2, CNT_TOKENS, CNT_LOCAL, CNT_MAX };
 void emu_count(int which, long long delta);
 
 /* Strict mode (HttpEmuSetStrict, HTTPEMU_STRICT=1): caller memory handed to an operation is
@@ -56,5 +56,8 @@ ULONG emu_queue_associate(HANDLE h, emu_port *p, ULONG_PTR key);
 ULONG emu_queue_set_skip(HANDLE h, int skip);
 ULONG emu_queue_cancel_io(HANDLE h, OVERLAPPED *ov); /* NO_ERROR or ERROR_NOT_FOUND */
 ULONG emu_queue_close(HANDLE h);
+
+/* Access tokens (token.c): 1 if h was a live token, now closed. */
+int emu_token_close(HANDLE h);
 
 #endif

@@ -74,7 +74,11 @@ EMU_EXPORT ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *c, ULONG size)
     c->BufferedBytes = (ULONGLONG)__atomic_load_n(&g_counters[CNT_BUFFERED], __ATOMIC_RELAXED);
     if (size >= offsetof(HTTP_EMU_COUNTERS, Http2Objects))
         c->CompletionsNotPending = (ULONGLONG)__atomic_load_n(&g_counters[CNT_NOT_PENDING], __ATOMIC_RELAXED);
-    if (size >= sizeof(*c)) c->Http2Objects = (ULONGLONG)__atomic_load_n(&g_counters[CNT_H2], __ATOMIC_RELAXED);
+    if (size >= offsetof(HTTP_EMU_COUNTERS, Tokens)) c->Http2Objects = (ULONGLONG)__atomic_load_n(&g_counters[CNT_H2], __ATOMIC_RELAXED);
+    if (size >= sizeof(*c)) {
+        c->Tokens = (ULONGLONG)__atomic_load_n(&g_counters[CNT_TOKENS], __ATOMIC_RELAXED);
+        c->LocalAllocs = (ULONGLONG)__atomic_load_n(&g_counters[CNT_LOCAL], __ATOMIC_RELAXED);
+    }
     return NO_ERROR;
 }
 
@@ -436,6 +440,8 @@ EMU_EXPORT BOOL CloseHandle(HANDLE h)
         emu_port_unref(p);
     } else if (emu_is_queue(h)) {
         err = emu_queue_close(h);
+    } else if (emu_token_close(h)) {
+        err = NO_ERROR; /* F-139: the application closes the access token it was handed */
     } else {
         err = ERROR_INVALID_HANDLE;
     }

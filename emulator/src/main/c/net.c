@@ -230,6 +230,7 @@ static void conn_destroy(conn *c, int reset)
         emu_op_complete(w, NO_ERROR, 0, 0);
     }
     emu_tls_fail_cert_ops(c, ERROR_CONNECTION_INVALID);
+    emu_auth_conn_free(c);
     if (c->g) c->g->connections--;
     c->l->conns--;
     free(c->in);
@@ -359,6 +360,17 @@ static void conn_error_response(conn *c, int status)
     emu_conn_write(c, body, (size_t)bl);
     c->close_after_flush = 1;
     conn_set_reading(c, 0);
+    emu_conn_kick(c);
+}
+
+void emu_conn_own_response(conn *c, const char *data, size_t len, int close)
+{
+    emu_conn_write(c, data, len);
+    if (close) {
+        c->in_len = 0; /* an unread body: nothing more is parsed on this connection */
+        c->close_after_flush = 1;
+        conn_set_reading(c, 0);
+    }
     emu_conn_kick(c);
 }
 

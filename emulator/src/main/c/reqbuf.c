@@ -180,10 +180,33 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
             cci_at = w_alloc(w, sizeof(HTTP_SSL_CLIENT_CERT_INFO), 8);
             der_at = w_alloc(w, t->client_der_len, 1);
         }
-        ri_at = w_alloc(w, sizeof(HTTP_REQUEST_INFO), 8);
         proto_at = w_alloc(w, sizeof(HTTP_SSL_PROTOCOL_INFO), 4);
     }
+    /* F-138: HttpRequestInfoTypeAuth whenever auth is configured on the group, first in pRequestInfo. */
+    int has_auth = emu_auth_has_info(r);
+    size_t auth_at = 0, auth_extra_at = 0;
+    if (has_auth) {
+        auth_at = w_alloc(w, sizeof(HTTP_REQUEST_AUTH_INFO), 8);
+        auth_extra_at = w_alloc(w, emu_auth_extra_size(r), 8);
+    }
+    USHORT ninfo = (USHORT)((t != NULL) + has_auth);
+    if (ninfo) ri_at = w_alloc(w, ninfo * sizeof(HTTP_REQUEST_INFO), 8);
     if (out == NULL || !w_fits(w)) return;
+
+    HTTP_REQUEST_INFO *ri = ninfo ? (HTTP_REQUEST_INFO *)(w->base + ri_at) : NULL;
+    if (ninfo) {
+        memset(ri, 0, ninfo * sizeof(*ri));
+        out->RequestInfoCount = ninfo;
+        out->pRequestInfo = ri;
+    }
+    if (has_auth) {
+        HTTP_REQUEST_AUTH_INFO *ai = (HTTP_REQUEST_AUTH_INFO *)(w->base + auth_at);
+        emu_auth_fill(r, ai, w->base + auth_extra_at);
+        ri->InfoType = HttpRequestInfoTypeAuth;
+        ri->InfoLength = sizeof(HTTP_REQUEST_AUTH_INFO);
+        ri->pInfo = ai;
+        ri++;
+    }
 
     if (t != NULL) {
         HTTP_SSL_INFO *si = (HTTP_SSL_INFO *)(w->base + ssl_at);
@@ -203,14 +226,10 @@ static void lay_out(req *r, writer *w, HTTP_REQUEST *out)
             ci->pCertEncoded = memcpy(w->base + der_at, t->client_der, t->client_der_len);
             si->pClientCertInfo = ci;
         }
-        HTTP_REQUEST_INFO *ri = (HTTP_REQUEST_INFO *)(w->base + ri_at);
-        memset(ri, 0, sizeof(*ri));
         ri->InfoType = HttpRequestInfoTypeSslProtocol;
         ri->InfoLength = sizeof(HTTP_SSL_PROTOCOL_INFO);
         ri->pInfo = memcpy(w->base + proto_at, &t->proto, sizeof(t->proto));
         out->pSslInfo = si;
-        out->RequestInfoCount = 1;
-        out->pRequestInfo = ri;
     }
     out->Flags = r->c->h2parent != NULL ? HTTP_REQUEST_FLAG_HTTP2 : 0; /* F-153, F-186: Version stays 1.1 */
     out->ConnectionId = r->c->id;

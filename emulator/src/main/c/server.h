@@ -12,6 +12,7 @@
 #include <time.h>
 #include "emu.h"
 #include "parse.h"
+#include "auth.h"
 
 #define DEFAULT_TIMEOUT_S 120         /* F-97 */
 #define BODY_BUFFER_MAX (64 * 1024)   /* decoded body held per request before reading pauses */
@@ -27,6 +28,7 @@ typedef struct session {
     timeouts to;
     ULONG max_connections;  /* HTTP_LIMIT_INFINITE = none */
     int inactive;
+    emu_auth_cfg auth;      /* HttpServerAuthenticationProperty (F-132) */
     struct session *next;
 } session;
 
@@ -40,6 +42,7 @@ typedef struct group {
     ULONG max_connections;
     long connections;       /* connections currently counted against max_connections */
     int inactive;
+    emu_auth_cfg auth;      /* F-132: overrides the session's when present */
     struct group *next;
 } group;
 
@@ -140,6 +143,7 @@ typedef struct conn {
     ULONG tls_binding_flags;   /* DefaultFlags of the binding the handshake used (F-116) */
     ULONG tls_sni_flags;       /* HTTP_REQUEST_PROPERTY_SNI Flags (F-131) */
     long tls_verify_err;       /* first X509 verification error of the client's chain, 0 = none */
+    struct emu_conn_auth *auth; /* auth.c: a handshake in progress, cached credentials (F-135, F-137) */
     struct req *cur;
     group *g;              /* the group that served the last request (timeouts, limits) */
     int reading;           /* EPOLLIN armed */
@@ -195,6 +199,7 @@ typedef struct req {
     int is_head;
     int close_after;
     double queued_at, body_activity, final_at;
+    struct emu_req_auth *auth; /* auth.c: the outcome of authentication, NULL when auth is off (F-138) */
     struct req *hnext, *qnext;
 } req;
 
@@ -286,6 +291,8 @@ void emu_conn_process(conn *c);
 void emu_conn_feed(conn *c); /* moves arrived body bytes of the current request into its body buffer */
 uint64_t emu_body_bytes_waiting(const req *r); /* wire bytes of r's body still in the input buffer (F-42) */
 void emu_conn_reject(conn *c, int status_or_reset); /* 0 = reset */
+/* A response of the emulator's own that keeps the connection unless close (auth.c's intermediate legs). */
+void emu_conn_own_response(conn *c, const char *data, size_t len, int close);
 void emu_req_finished_send(req *r);
 conn *emu_conn_find(ULONGLONG id);
 int emu_conn_id_was_issued(ULONGLONG id);

@@ -808,6 +808,47 @@ static void test_add_certificate_errors(void)
     CHECK_EQ(HttpEmuAddCertificate(NULL, t), ERROR_INVALID_PARAMETER);
 }
 
+/* F-138 with TLS: the auth entry comes first in pRequestInfo, the SslProtocol entry after it. */
+static void test_https_with_authentication(void)
+{
+    WCHAR user[32], pw[16];
+    wide("EMU\\tls-user", user, 32);
+    wide("pw", pw, 16);
+    CHECK_EQ(HttpEmuAddAccount(user, pw, NULL), NO_ERROR);
+    server s;
+    server_open(&s);
+    HTTP_SERVER_AUTHENTICATION_INFO a;
+    memset(&a, 0, sizeof(a));
+    a.Flags.Present = 1;
+    a.AuthSchemes = HTTP_AUTH_ENABLE_BASIC;
+    CHECK_EQ(HttpSetUrlGroupProperty(s.group, HttpServerAuthenticationProperty, &a, sizeof(a)), NO_ERROR);
+    CHECK_EQ(bind_ip(s.tcp_port, g_a, 0), NO_ERROR);
+    client c;
+    CHECK(tls_connect(&c, s.tcp_port, TLS1_3_VERSION, NULL, NULL, NULL));
+    /* "EMU\tls-user:pw" */
+    tls_send(&c, "GET / HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic RU1VXHRscy11c2VyOnB3\r\n\r\n");
+    char buf[16384];
+    HTTP_REQUEST *r = receive(&s, buf, sizeof(buf));
+    if (r != NULL) {
+        CHECK_EQ(r->RequestInfoCount, 2);
+        CHECK_EQ(r->pRequestInfo[0].InfoType, HttpRequestInfoTypeAuth);
+        CHECK_EQ(r->pRequestInfo[1].InfoType, HttpRequestInfoTypeSslProtocol);
+        HTTP_REQUEST_AUTH_INFO *ai = r->pRequestInfo[0].pInfo;
+        CHECK(inside(ai, buf, sizeof(buf)) && inside(r->pRequestInfo[1].pInfo, buf, sizeof(buf)));
+        CHECK(ai->AuthStatus == HttpAuthStatusSuccess && ai->AuthType == HttpRequestAuthTypeBasic && ai->AccessToken);
+        if (ai->AccessToken) CHECK(CloseHandle(ai->AccessToken));
+        CHECK(proto_info(r) != NULL && proto_info(r)->Protocol == SP_PROT_TLS1_3_SERVER);
+        respond(&s, r->RequestId, "ok");
+        char got[4096];
+        tls_read(&c, got, sizeof(got));
+    }
+    tls_close(&c);
+    CHECK_EQ(unbind_ip(s.tcp_port), NO_ERROR);
+    server_close(&s);
+    CHECK(counters_zero(2000));
+    HttpEmuClearAccounts();
+}
+
 int main(void)
 {
     g_dir = getenv("EMU_TEST_CERTS");
@@ -825,6 +866,7 @@ int main(void)
     test_client_certificate_by_renegotiation();
     test_client_certificate_cancel_and_disconnect();
     test_add_certificate_errors();
+    test_https_with_authentication();
     CHECK_EQ(HttpEmuClearCertificates(), NO_ERROR);
     return finish();
 }

@@ -247,6 +247,63 @@ typedef enum _HTTP_SERVER_PROPERTY {
     HttpServerListenEndpointProperty, HttpServerChannelBindProperty, HttpServerProtectionLevelProperty
 } HTTP_SERVER_PROPERTY;
 typedef struct _HTTP_PROPERTY_FLAGS { ULONG Present; } HTTP_PROPERTY_FLAGS;
+/* Windows authentication (F-132..F-141). HTTP_REQUEST_AUTH_INFO in the Windows SDK's 80-byte form
+ * (mingw-w64 lacks PackageNameLength and pPackageName). */
+#define HTTP_AUTH_ENABLE_BASIC 0x1u
+#define HTTP_AUTH_ENABLE_DIGEST 0x2u
+#define HTTP_AUTH_ENABLE_NTLM 0x4u
+#define HTTP_AUTH_ENABLE_NEGOTIATE 0x8u
+#define HTTP_AUTH_ENABLE_KERBEROS 0x10u
+#define HTTP_AUTH_ENABLE_ALL 0x1Fu
+#define HTTP_AUTH_EX_FLAG_ENABLE_KERBEROS_CREDENTIAL_CACHING 0x1u
+#define HTTP_AUTH_EX_FLAG_CAPTURE_CREDENTIAL 0x2u
+#define HTTP_REQUEST_AUTH_FLAG_TOKEN_FOR_CACHED_CRED 0x1u
+#define HTTP_RESPONSE_INFO_FLAGS_PRESERVE_ORDER 0x1u
+typedef struct _HTTP_SERVER_AUTHENTICATION_DIGEST_PARAMS {
+    USHORT DomainNameLength; PWSTR DomainName; USHORT RealmLength; PWSTR Realm;
+} HTTP_SERVER_AUTHENTICATION_DIGEST_PARAMS;
+typedef struct _HTTP_SERVER_AUTHENTICATION_BASIC_PARAMS {
+    USHORT RealmLength; PWSTR Realm;
+} HTTP_SERVER_AUTHENTICATION_BASIC_PARAMS;
+typedef struct _HTTP_SERVER_AUTHENTICATION_INFO {
+    HTTP_PROPERTY_FLAGS Flags; ULONG AuthSchemes; BOOLEAN ReceiveMutualAuth; BOOLEAN ReceiveContextHandle;
+    BOOLEAN DisableNTLMCredentialCaching; UCHAR ExFlags;
+    HTTP_SERVER_AUTHENTICATION_DIGEST_PARAMS DigestParams; HTTP_SERVER_AUTHENTICATION_BASIC_PARAMS BasicParams;
+} HTTP_SERVER_AUTHENTICATION_INFO, *PHTTP_SERVER_AUTHENTICATION_INFO;
+typedef enum _HTTP_AUTH_STATUS {
+    HttpAuthStatusSuccess, HttpAuthStatusNotAuthenticated, HttpAuthStatusFailure
+} HTTP_AUTH_STATUS;
+typedef enum _HTTP_REQUEST_AUTH_TYPE {
+    HttpRequestAuthTypeNone, HttpRequestAuthTypeBasic, HttpRequestAuthTypeDigest, HttpRequestAuthTypeNTLM,
+    HttpRequestAuthTypeNegotiate, HttpRequestAuthTypeKerberos
+} HTTP_REQUEST_AUTH_TYPE;
+typedef LONG SECURITY_STATUS;
+typedef struct _HTTP_REQUEST_AUTH_INFO {
+    HTTP_AUTH_STATUS AuthStatus; SECURITY_STATUS SecStatus; ULONG Flags; HTTP_REQUEST_AUTH_TYPE AuthType;
+    HANDLE AccessToken; ULONG ContextAttributes; ULONG PackedContextLength; ULONG PackedContextType;
+    PVOID PackedContext; ULONG MutualAuthDataLength; PCHAR pMutualAuthData;
+    USHORT PackageNameLength; PWSTR pPackageName;
+} HTTP_REQUEST_AUTH_INFO, *PHTTP_REQUEST_AUTH_INFO;
+typedef enum _HTTP_RESPONSE_INFO_TYPE {
+    HttpResponseInfoTypeMultipleKnownHeaders, HttpResponseInfoTypeAuthenticationProperty,
+    HttpResponseInfoTypeQoSProperty, HttpResponseInfoTypeChannelBind
+} HTTP_RESPONSE_INFO_TYPE;
+typedef struct _HTTP_MULTIPLE_KNOWN_HEADERS {
+    HTTP_HEADER_ID HeaderId; ULONG Flags; USHORT KnownHeaderCount; PHTTP_KNOWN_HEADER KnownHeaders;
+} HTTP_MULTIPLE_KNOWN_HEADERS, *PHTTP_MULTIPLE_KNOWN_HEADERS;
+/* SSPI status codes the emulator reports in SecStatus (winerror.h). */
+#define SEC_E_OK ((SECURITY_STATUS)0)
+#define SEC_E_UNSUPPORTED_FUNCTION ((SECURITY_STATUS)0x80090302)
+#define SEC_E_INTERNAL_ERROR ((SECURITY_STATUS)0x80090304)
+#define SEC_E_SECPKG_NOT_FOUND ((SECURITY_STATUS)0x80090305)
+#define SEC_E_INVALID_TOKEN ((SECURITY_STATUS)0x80090308)
+#define SEC_E_LOGON_DENIED ((SECURITY_STATUS)0x8009030C)
+#define SEC_E_UNKNOWN_CREDENTIALS ((SECURITY_STATUS)0x8009030D)
+#define SEC_E_NO_CREDENTIALS ((SECURITY_STATUS)0x8009030E)
+#define SEC_E_CONTEXT_EXPIRED ((SECURITY_STATUS)0x80090317)
+#define SEC_E_WRONG_PRINCIPAL ((SECURITY_STATUS)0x80090322)
+#define SEC_E_TIME_SKEW ((SECURITY_STATUS)0x80090324)
+
 typedef enum _HTTP_ENABLED_STATE { HttpEnabledStateActive, HttpEnabledStateInactive } HTTP_ENABLED_STATE;
 typedef struct _HTTP_STATE_INFO { HTTP_PROPERTY_FLAGS Flags; HTTP_ENABLED_STATE State; } HTTP_STATE_INFO;
 typedef struct _HTTP_BINDING_INFO { HTTP_PROPERTY_FLAGS Flags; HANDLE RequestQueueHandle; } HTTP_BINDING_INFO;
@@ -351,6 +408,8 @@ typedef struct _HTTP_EMU_COUNTERS {
     /* Appended (older callers pass the size of the fields above): a cumulative count, not a live one. */
     ULONGLONG CompletionsNotPending; /* completions whose OVERLAPPED no longer said STATUS_PENDING */
     ULONGLONG Http2Objects;          /* live HTTP/2 sessions, streams and queued body pieces */
+    /* Appended again: live access-token handles (F-139) and LocalAlloc blocks (ConvertSidToStringSidW). */
+    ULONGLONG Tokens, LocalAllocs;
 } HTTP_EMU_COUNTERS;
 ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *pCounters, ULONG Size);
 ULONG HttpEmuFailNext(const char *Function, ULONG Count, ULONG Win32Error);
@@ -368,6 +427,12 @@ ULONG HttpEmuClearCertificates(void); /* the store and every TLS binding */
  * prefix needs a URL ACL reservation (F-106, F-193). Returns the previous setting. */
 ULONG HttpEmuSetElevated(ULONG On);
 ULONG HttpEmuClearUrlAcls(void); /* forgets every URL ACL reservation */
+/* Stands in for a Windows account (F-142): DomainUser "DOMAIN\\user", its password, and Groups as
+ * comma-separated "DOMAIN\\Group" names (NULL or empty: none). The account, its domain and each group
+ * get SIDs derived from their names, so they are the same in every run. Registering a name again
+ * replaces its password and groups. */
+ULONG HttpEmuAddAccount(PCWSTR DomainUser, PCWSTR Password, PCWSTR Groups);
+ULONG HttpEmuClearAccounts(void);
 
 /* Windows x64 layout pins (httpapi-x64-layout.md; F-5, F-6). */
 _Static_assert(sizeof(HTTP_KNOWN_HEADER) == 16, "HTTP_KNOWN_HEADER");
@@ -431,6 +496,25 @@ _Static_assert(sizeof(HTTP_REQUEST_INFO) == 16 && offsetof(HTTP_REQUEST_INFO, pI
 _Static_assert(sizeof(HTTP_REQUEST_PROPERTY_SNI) == 516 && offsetof(HTTP_REQUEST_PROPERTY_SNI, Flags) == 512,
                "HTTP_REQUEST_PROPERTY_SNI");
 _Static_assert(sizeof(SOCKADDR_STORAGE) == 128, "SOCKADDR_STORAGE");
+_Static_assert(sizeof(SID_AND_ATTRIBUTES) == 16 && sizeof(TOKEN_USER) == 16 && sizeof(TOKEN_GROUPS) == 24 &&
+               offsetof(TOKEN_GROUPS, Groups) == 8, "TOKEN_USER / TOKEN_GROUPS");
+_Static_assert(sizeof(HTTP_SERVER_AUTHENTICATION_INFO) == 64 && offsetof(HTTP_SERVER_AUTHENTICATION_INFO, AuthSchemes) == 4 &&
+               offsetof(HTTP_SERVER_AUTHENTICATION_INFO, ReceiveMutualAuth) == 8 &&
+               offsetof(HTTP_SERVER_AUTHENTICATION_INFO, DisableNTLMCredentialCaching) == 10 &&
+               offsetof(HTTP_SERVER_AUTHENTICATION_INFO, ExFlags) == 11 &&
+               offsetof(HTTP_SERVER_AUTHENTICATION_INFO, DigestParams) == 16 &&
+               offsetof(HTTP_SERVER_AUTHENTICATION_INFO, BasicParams) == 48, "HTTP_SERVER_AUTHENTICATION_INFO");
+_Static_assert(sizeof(HTTP_SERVER_AUTHENTICATION_DIGEST_PARAMS) == 32 &&
+               sizeof(HTTP_SERVER_AUTHENTICATION_BASIC_PARAMS) == 16, "HTTP_SERVER_AUTHENTICATION_*_PARAMS");
+_Static_assert(sizeof(HTTP_REQUEST_AUTH_INFO) == 80 && offsetof(HTTP_REQUEST_AUTH_INFO, AccessToken) == 16 &&
+               offsetof(HTTP_REQUEST_AUTH_INFO, ContextAttributes) == 24 &&
+               offsetof(HTTP_REQUEST_AUTH_INFO, PackedContext) == 40 &&
+               offsetof(HTTP_REQUEST_AUTH_INFO, MutualAuthDataLength) == 48 &&
+               offsetof(HTTP_REQUEST_AUTH_INFO, pMutualAuthData) == 56 &&
+               offsetof(HTTP_REQUEST_AUTH_INFO, PackageNameLength) == 64 &&
+               offsetof(HTTP_REQUEST_AUTH_INFO, pPackageName) == 72, "HTTP_REQUEST_AUTH_INFO");
+_Static_assert(sizeof(HTTP_MULTIPLE_KNOWN_HEADERS) == 24 && offsetof(HTTP_MULTIPLE_KNOWN_HEADERS, KnownHeaderCount) == 8 &&
+               offsetof(HTTP_MULTIPLE_KNOWN_HEADERS, KnownHeaders) == 16, "HTTP_MULTIPLE_KNOWN_HEADERS");
 _Static_assert(sizeof(HTTP_SERVICE_CONFIG_SSL_PARAM) == 80 && offsetof(HTTP_SERVICE_CONFIG_SSL_PARAM, AppId) == 16 &&
                offsetof(HTTP_SERVICE_CONFIG_SSL_PARAM, pSslCertStoreName) == 32 &&
                offsetof(HTTP_SERVICE_CONFIG_SSL_PARAM, DefaultCertCheckMode) == 40 &&

@@ -23,13 +23,13 @@ typedef long long LONGLONG;
 typedef void *HANDLE, *PVOID, *LPVOID;
 typedef const void *LPCVOID;
 typedef ULONG *PULONG;
-typedef DWORD *LPDWORD;
+typedef DWORD *LPDWORD, *PDWORD;
 typedef USHORT *PUSHORT;
 typedef ULONG_PTR *PULONG_PTR;
 typedef HANDLE *PHANDLE;
 typedef WCHAR *PWSTR, *LPWSTR;
 typedef const WCHAR *PCWSTR, *LPCWSTR;
-typedef CHAR *PSTR;
+typedef CHAR *PSTR, *PCHAR;
 typedef const CHAR *PCSTR;
 
 #define TRUE 1
@@ -74,6 +74,9 @@ typedef const CHAR *PCSTR;
 #define ERROR_NOT_ENOUGH_QUOTA 1816u
 #define ERROR_NO_SYSTEM_RESOURCES 1450u
 #define ERROR_INVALID_ID_AUTHORITY 1343u
+#define ERROR_NONE_MAPPED 1332u
+#define ERROR_INVALID_SID 1337u
+#define ERROR_NO_TOKEN 1008u
 
 /* NTSTATUS values left in OVERLAPPED.Internal */
 #define STATUS_SUCCESS 0x00000000u
@@ -130,6 +133,34 @@ BOOL CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
 BOOL CloseHandle(HANDLE hObject);
 BOOL SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags);
 DWORD GetLastError(void);
+HANDLE GetCurrentProcess(void); /* the pseudo handle (HANDLE)-1 */
+#define DUPLICATE_CLOSE_SOURCE 0x1u
+#define DUPLICATE_SAME_ACCESS 0x2u
+BOOL DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle, HANDLE hTargetProcessHandle,
+                     PHANDLE lpTargetHandle, DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwOptions);
+
+/* advapi32: reading an access token (F-139, F-140). Windows x64 layouts: a SID is
+ * {Revision, SubAuthorityCount, IdentifierAuthority[6] big-endian, SubAuthority[] DWORD}. */
+typedef PVOID PSID;
+typedef HANDLE HLOCAL;
+typedef struct _SID_AND_ATTRIBUTES { PSID Sid; DWORD Attributes; } SID_AND_ATTRIBUTES, *PSID_AND_ATTRIBUTES;
+typedef struct _TOKEN_USER { SID_AND_ATTRIBUTES User; } TOKEN_USER, *PTOKEN_USER;
+typedef struct _TOKEN_GROUPS { DWORD GroupCount; SID_AND_ATTRIBUTES Groups[1]; } TOKEN_GROUPS, *PTOKEN_GROUPS;
+typedef enum _TOKEN_INFORMATION_CLASS { TokenUser = 1, TokenGroups = 2 } TOKEN_INFORMATION_CLASS;
+typedef enum _SID_NAME_USE {
+    SidTypeUser = 1, SidTypeGroup, SidTypeDomain, SidTypeAlias, SidTypeWellKnownGroup
+} SID_NAME_USE, *PSID_NAME_USE;
+#define SE_GROUP_MANDATORY 0x1u
+#define SE_GROUP_ENABLED_BY_DEFAULT 0x2u
+#define SE_GROUP_ENABLED 0x4u
+BOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass, LPVOID TokenInformation,
+                         DWORD TokenInformationLength, PDWORD ReturnLength);
+BOOL LookupAccountSidW(LPCWSTR lpSystemName, PSID Sid, LPWSTR Name, LPDWORD cchName, LPWSTR ReferencedDomainName,
+                       LPDWORD cchReferencedDomainName, PSID_NAME_USE peUse);
+BOOL ConvertSidToStringSidW(PSID Sid, LPWSTR *StringSid);
+HLOCAL LocalFree(HLOCAL hMem);
+BOOL IsValidSid(PSID pSid);
+DWORD GetLengthSid(PSID pSid);
 void SetLastError(DWORD dwErrCode);
 ULONG RtlNtStatusToDosError(ULONG Status);
 

@@ -54,6 +54,10 @@ public final class HttpEmu
 
     private static native int HttpEmuSetElevated(int on);
 
+    private static native int HttpEmuAddAccount(com.sun.jna.Pointer domainUser, com.sun.jna.Pointer password, com.sun.jna.Pointer groups);
+
+    private static native int HttpEmuClearAccounts();
+
     private static native int HttpEmuClearUrlAcls();
 
     /**
@@ -81,7 +85,8 @@ public final class HttpEmu
      *     {@code connections}: to the API it is a connection of its own)
      */
     public record Counters(long sessions, long urlGroups, long queues, long ports, long connections, long requests,
-                           long pendingOverlapped, long bufferedBytes, long completionsNotPending, long http2Objects)
+                           long pendingOverlapped, long bufferedBytes, long completionsNotPending, long http2Objects,
+                           long tokens, long localAllocs)
     {
         /**
          * @return whether no live object is left ({@link #completionsNotPending} is cumulative and not part of it)
@@ -89,7 +94,7 @@ public final class HttpEmu
         public boolean allZero()
         {
             return sessions == 0 && urlGroups == 0 && queues == 0 && ports == 0 && connections == 0 && requests == 0 &&
-                pendingOverlapped == 0 && bufferedBytes == 0 && http2Objects == 0;
+                pendingOverlapped == 0 && bufferedBytes == 0 && http2Objects == 0 && tokens == 0 && localAllocs == 0;
         }
     }
 
@@ -99,13 +104,13 @@ public final class HttpEmu
     public static Counters counters()
     {
         requireAvailable();
-        try (Memory m = new Memory(80))
+        try (Memory m = new Memory(96))
         {
-            int rc = HttpEmuGetCounters(m, 80);
+            int rc = HttpEmuGetCounters(m, 96);
             if (rc != 0)
                 throw new IllegalStateException("HttpEmuGetCounters failed: " + rc);
             return new Counters(m.getLong(0), m.getLong(8), m.getLong(16), m.getLong(24), m.getLong(32), m.getLong(40),
-                m.getLong(48), m.getLong(56), m.getLong(64), m.getLong(72));
+                m.getLong(48), m.getLong(56), m.getLong(64), m.getLong(72), m.getLong(80), m.getLong(88));
         }
     }
 
@@ -255,5 +260,41 @@ public final class HttpEmu
     {
         requireAvailable();
         HttpEmuClearUrlAcls();
+    }
+
+    /**
+     * Stands in for a Windows account that HTTP.sys's Basic authentication validates (F-142): the account,
+     * its domain and groups get SIDs derived from their names, the same in every run.
+     *
+     * @param domainUser {@code DOMAIN\\user}
+     * @param password its password
+     * @param groups its groups, {@code DOMAIN\\Group} each
+     */
+    public static void addAccount(String domainUser, String password, String... groups)
+    {
+        requireAvailable();
+        try (Memory u = utf16(domainUser); Memory p = utf16(password); Memory g = utf16(String.join(",", groups)))
+        {
+            int rc = HttpEmuAddAccount(u, p, g);
+            if (rc != 0)
+                throw new IllegalArgumentException("HttpEmuAddAccount(" + domainUser + ") failed: Win32 error " + rc);
+        }
+    }
+
+    /**
+     * Forgets every account.
+     */
+    public static void clearAccounts()
+    {
+        requireAvailable();
+        HttpEmuClearAccounts();
+    }
+
+    private static Memory utf16(String s)
+    {
+        byte[] b = (s + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+        Memory m = new Memory(b.length);
+        m.write(0, b, 0, b.length);
+        return m;
     }
 }
