@@ -710,7 +710,8 @@ static void test_post_framing(void)
     cstream *e = cl_request(&c, "POST", "/p", NULL, 0, NULL, 0, 0);
     cl_until_closed(&c, e, 3000);
     CHECK_EQ(e->status, 411);
-    CHECK(e->body_len > 0 && has((const char *)e->body, "Length Required"));
+    CHECK_EQ(e->body_len, 344); /* F-155 */
+    CHECK(e->body_len > 0 && memmem(e->body, e->body_len, "Length Required", 15) != NULL);
     CHECK(!wait_ov(&c, &s, &ov, NULL, NULL, 200));
     CHECK(CancelIoEx(s.queue, &ov));
     ULONG st = 0;
