@@ -82,10 +82,10 @@ void emu_conn_mark_fin(conn *c, conn *owner)
 
 void emu_out_detach(conn *c, conn *owner)
 {
-    seg **pp = &c->out_head, *prev = NULL;
+    seg **pp = &c->out_head;
     while (*pp) {
         seg *s = *pp;
-        if (s->owner != owner) { prev = s; pp = &s->next; continue; }
+        if (s->owner != owner) { pp = &s->next; continue; }
         s->owner = NULL;
         s->fin = 0;
         if (s->lent && !c->closed) {
@@ -106,10 +106,8 @@ void emu_out_detach(conn *c, conn *owner)
             s = n;
         }
         s->lent = 0;
-        prev = s;
         pp = &s->next;
     }
-    (void)prev;
 }
 
 void emu_out_free(conn *c)

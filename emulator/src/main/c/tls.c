@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 static SSL_CTX *g_ctx;
 static unsigned long g_ctx_generation;
@@ -97,12 +98,47 @@ static SSL_CTX *ctx_get(void)
     return ctx;
 }
 
+/* OpenSSL's socket BIO writes with write(): a client gone away would raise SIGPIPE in whichever
+ * thread writes (the event loop, or the application's in an API call), and HTTP.sys never signals
+ * an application. The same BIO, writing with send(MSG_NOSIGNAL). */
+static BIO_METHOD *g_bio;
+static pthread_once_t g_bio_once = PTHREAD_ONCE_INIT;
+
+static int nosig_write(BIO *b, const char *in, int len)
+{
+    int fd = -1;
+    BIO_get_fd(b, &fd);
+    errno = 0;
+    int n = (int)send(fd, in, (size_t)len, MSG_NOSIGNAL);
+    BIO_clear_retry_flags(b);
+    if (n <= 0 && BIO_sock_should_retry(n)) BIO_set_retry_write(b);
+    return n;
+}
+
+static void bio_make(void)
+{
+    const BIO_METHOD *sock = BIO_s_socket();
+    BIO_METHOD *m = BIO_meth_new(BIO_TYPE_SOCKET, "socket, no SIGPIPE");
+    if (m == NULL) return;
+    BIO_meth_set_write(m, nosig_write);
+    BIO_meth_set_read(m, BIO_meth_get_read(sock));
+    BIO_meth_set_puts(m, BIO_meth_get_puts(sock));
+    BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(sock));
+    BIO_meth_set_create(m, BIO_meth_get_create(sock));
+    BIO_meth_set_destroy(m, BIO_meth_get_destroy(sock));
+    g_bio = m;
+}
+
 int emu_tls_start(conn *c)
 {
     SSL_CTX *ctx = ctx_get();
-    SSL *s = ctx ? SSL_new(ctx) : NULL;
+    pthread_once(&g_bio_once, bio_make);
+    SSL *s = ctx && g_bio ? SSL_new(ctx) : NULL;
     if (s == NULL) return -1;
-    SSL_set_fd(s, c->fd);
+    BIO *b = BIO_new(g_bio);
+    if (b == NULL) { SSL_free(s); return -1; }
+    BIO_set_fd(b, c->fd, BIO_NOCLOSE);
+    SSL_set_bio(s, b, b);
     SSL_set_accept_state(s);
     SSL_set_app_data(s, c);
     c->ssl = s;
