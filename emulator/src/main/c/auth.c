@@ -28,7 +28,8 @@ typedef struct emu_req_auth {
     HANDLE token;              /* made at delivery; the application's from then on (F-139) */
     char *mutual;              /* "Negotiate <base64>" for the final response (F-141), NULL when none */
     int mutual_to_app;         /* ReceiveMutualAuth: handed in pMutualAuthData, not sent by the emulator */
-    const char *package;       /* "Kerberos" for Negotiate/Kerberos, NULL otherwise */
+    const char *package;       /* "Kerberos" / "NTLM" for the GSSAPI schemes, NULL otherwise */
+    emu_auth_cfg cfg;          /* the group's setting when the request arrived: its group may be closed first */
 } emu_req_auth;
 
 /* What a connection remembers between requests (F-135, F-137). */
@@ -342,6 +343,7 @@ int emu_auth_request(conn *c, req *r, group *g)
     emu_req_auth *ra = calloc(1, sizeof(*ra));
     if (ra == NULL) return 503; /* F-136: an internal failure */
     ra->status = HttpAuthStatusNotAuthenticated; /* F-133 */
+    ra->cfg = *cfg;
     r->auth = ra;
     const emu_head *h = &r->h;
     const char *v = NULL;
@@ -521,7 +523,7 @@ static void build(challenge *ch, const emu_auth_cfg *cfg)
 
 ULONG emu_auth_response_headers(req *r, const HTTP_RESPONSE *resp, char **out, size_t *out_len)
 {
-    const emu_auth_cfg *cfg = effective(r->g);
+    const emu_auth_cfg *cfg = r->auth ? &r->auth->cfg : NULL;
     char *b = NULL;
     size_t len = 0, cap = 0;
     *out = NULL;

@@ -334,6 +334,29 @@ static void test_anonymous_and_challenges(void)
     CHECK(strcmp(ch, "Basic") == 0);
     client_close(fd);
 
+    /* the group closed while its request is in the application's hands: the 401 is still built from the
+     * setting the request arrived with */
+    fd = client_connect(s.tcp);
+    r = exchange(&s, fd, "GET /g HTTP/1.1\r\nHost: localhost\r\n\r\n", 3000);
+    CHECK(r && auth_info(r) != NULL);
+    HTTP_URL_GROUP_ID second;
+    CHECK_EQ(HttpCreateUrlGroup(s.session, &second, 0), NO_ERROR); /* reuses nothing of the closed one */
+    CHECK_EQ(HttpCloseUrlGroup(s.group), NO_ERROR);
+    memset(&proto, 0, sizeof(proto));
+    proto.Headers.KnownHeaders[HttpHeaderWwwAuthenticate].pRawValue = "Basic";
+    proto.Headers.KnownHeaders[HttpHeaderWwwAuthenticate].RawValueLength = 5;
+    if (r) CHECK_EQ(send_simple(&s, r->RequestId, 401, NULL, &proto), NO_ERROR);
+    read_response(fd, resp, sizeof(resp), 3000);
+    challenges(resp, ch, sizeof(ch));
+    CHECK(strcmp(ch, "Basic") == 0);
+    client_close(fd);
+    s.group = second;
+    HTTP_BINDING_INFO bind = {{1}, s.queue};
+    CHECK_EQ(HttpSetUrlGroupProperty(s.group, HttpServerBindingProperty, &bind, sizeof(bind)), NO_ERROR);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "http://+:%d/", s.tcp);
+    CHECK_EQ(HttpAddUrlToUrlGroup(s.group, w(prefix), 0, 0), NO_ERROR);
+
     /* auth switched off again: no auth info at all (F-138 stand-in) */
     HTTP_SERVER_AUTHENTICATION_INFO off;
     memset(&off, 0, sizeof(off));
