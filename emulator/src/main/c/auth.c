@@ -28,7 +28,8 @@ typedef struct emu_req_auth {
     HANDLE token;              /* made at delivery; the application's from then on (F-139) */
     char *mutual;              /* "Negotiate <base64>" for the final response (F-141), NULL when none */
     int mutual_to_app;         /* ReceiveMutualAuth: handed in pMutualAuthData, not sent by the emulator */
-    const char *package;       /* "Kerberos" for Negotiate/Kerberos, NULL otherwise */
+    const char *package;       /* "Kerberos" / "NTLM" for the GSSAPI schemes, NULL otherwise */
+    emu_auth_cfg cfg;          /* the group's setting when the request arrived: its group may be closed first */
 } emu_req_auth;
 
 /* What a connection remembers between requests (F-135, F-137). */
@@ -37,7 +38,11 @@ typedef struct emu_conn_auth {
     HTTP_REQUEST_AUTH_TYPE pending_type;
     emu_identity *cached;      /* connection-based caching: later requests without Authorization */
     HTTP_REQUEST_AUTH_TYPE cached_type;
+    const char *cached_package;
 } emu_conn_auth;
+
+/* The NTLMSSP mechanism (MS-NLMP), as Debian's gss-ntlmssp registers it with MIT's mechglue. */
+static const gss_OID_desc k_ntlm_oid = {10, "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
 
 /* ---- configuration (F-132) ---- */
 
@@ -303,18 +308,22 @@ static int gss(conn *c, req *r, emu_req_auth *ra, const emu_auth_cfg *cfg, int s
             ra->sec = SEC_E_LOGON_DENIED;
         } else {
             ra->status = HttpAuthStatusSuccess;
-            ra->package = "Kerberos"; /* the only mechanism behind Negotiate here (no NTLM, docs/emulator.md) */
+            int ntlm = mech != GSS_C_NO_OID && mech->length == k_ntlm_oid.length &&
+                       memcmp(mech->elements, k_ntlm_oid.elements, k_ntlm_oid.length) == 0;
+            ra->package = ntlm ? "NTLM" : "Kerberos";
             if (out.length > 0 && (ret_flags & GSS_C_MUTUAL_FLAG)) {
                 char prefix[32];
                 snprintf(prefix, sizeof(prefix), "%s ", k_schemes[si].name);
                 ra->mutual = b64_encode_with(prefix, out.value, out.length); /* F-141 */
                 ra->mutual_to_app = cfg->receive_mutual;
             }
-            /* F-137: Kerberos contexts are kept for the connection only when asked to. */
+            /* F-137: NTLM contexts are kept for the connection unless DisableNTLMCredentialCaching; Kerberos
+             * ones only when asked to. */
             drop_cached(ca);
-            if (cfg->ex_flags & HTTP_AUTH_EX_FLAG_ENABLE_KERBEROS_CREDENTIAL_CACHING) {
+            if (ntlm ? !cfg->disable_ntlm_cache : (cfg->ex_flags & HTTP_AUTH_EX_FLAG_ENABLE_KERBEROS_CREDENTIAL_CACHING) != 0) {
                 ca->cached = emu_identity_copy(ra->id);
                 ca->cached_type = type;
+                ca->cached_package = ra->package;
             }
         }
     }
@@ -334,6 +343,7 @@ int emu_auth_request(conn *c, req *r, group *g)
     emu_req_auth *ra = calloc(1, sizeof(*ra));
     if (ra == NULL) return 503; /* F-136: an internal failure */
     ra->status = HttpAuthStatusNotAuthenticated; /* F-133 */
+    ra->cfg = *cfg;
     r->auth = ra;
     const emu_head *h = &r->h;
     const char *v = NULL;
@@ -346,13 +356,14 @@ int emu_auth_request(conn *c, req *r, group *g)
         emu_conn_auth *ca = c->auth;
         if (ca) drop_pending(ca); /* a handshake the client did not continue */
         if (ca && ca->cached) { /* F-137 */
-            int ok = ca->cached_type == HttpRequestAuthTypeNTLM ? !cfg->disable_ntlm_cache
-                                                                : (cfg->ex_flags & HTTP_AUTH_EX_FLAG_ENABLE_KERBEROS_CREDENTIAL_CACHING) != 0;
+            int ntlm = strcmp(ca->cached_package, "NTLM") == 0;
+            int ok = ntlm ? !cfg->disable_ntlm_cache
+                          : (cfg->ex_flags & HTTP_AUTH_EX_FLAG_ENABLE_KERBEROS_CREDENTIAL_CACHING) != 0;
             if (ok && (ra->id = emu_identity_copy(ca->cached)) != NULL) {
                 ra->status = HttpAuthStatusSuccess;
                 ra->type = ca->cached_type;
                 ra->flags = HTTP_REQUEST_AUTH_FLAG_TOKEN_FOR_CACHED_CRED;
-                ra->package = "Kerberos";
+                ra->package = ca->cached_package;
             } else if (!ok) {
                 drop_cached(ca);
             }
@@ -389,12 +400,9 @@ int emu_auth_request(conn *c, req *r, group *g)
     int rc;
     if (k_schemes[si].type == HttpRequestAuthTypeBasic) {
         rc = basic(ra, bin, (size_t)bl);
-    } else if (k_schemes[si].type == HttpRequestAuthTypeNTLM) {
-        ra->type = HttpRequestAuthTypeNTLM; /* no NTLM acceptor on Linux (docs/emulator.md) */
-        ra->status = HttpAuthStatusFailure;
-        ra->sec = SEC_E_UNSUPPORTED_FUNCTION;
-        rc = EMU_AUTH_DELIVER;
     } else {
+        /* Negotiate, Kerberos and NTLM: GSSAPI picks the mechanism from the token (raw NTLMSSP tokens go to
+         * gss-ntlmssp when it is installed, which checks passwords in the NTLM_USER_FILE). */
         rc = gss(c, r, ra, cfg, si, bin, (size_t)bl);
     }
     free(bin);
@@ -405,7 +413,7 @@ int emu_auth_request(conn *c, req *r, group *g)
 
 int emu_auth_has_info(const req *r) { return r->auth != NULL; }
 
-static const WCHAR k_kerberos_w[] = {'K', 'e', 'r', 'b', 'e', 'r', 'o', 's', 0};
+static size_t package_bytes(const char *p) { return (strlen(p) + 1) * sizeof(WCHAR); }
 
 size_t emu_auth_extra_size(const req *r)
 {
@@ -413,7 +421,7 @@ size_t emu_auth_extra_size(const req *r)
     if (ra == NULL || ra->status != HttpAuthStatusSuccess) return 0;
     size_t n = 0;
     if (ra->mutual && ra->mutual_to_app) n += strlen(ra->mutual) + 1;
-    if (ra->package) n = (n + 1) & ~(size_t)1, n += sizeof(k_kerberos_w);
+    if (ra->package) n = (n + 1) & ~(size_t)1, n += package_bytes(ra->package);
     return n;
 }
 
@@ -438,9 +446,11 @@ void emu_auth_fill(req *r, HTTP_REQUEST_AUTH_INFO *info, char *extra)
     }
     if (ra->package) {
         o = (o + 1) & ~(size_t)1;
-        memcpy(extra + o, k_kerberos_w, sizeof(k_kerberos_w));
-        info->PackageNameLength = (USHORT)(sizeof(k_kerberos_w) - sizeof(WCHAR));
-        info->pPackageName = (PWSTR)(extra + o);
+        WCHAR *pw = (WCHAR *)(extra + o);
+        size_t l = strlen(ra->package);
+        for (size_t i = 0; i <= l; i++) pw[i] = (WCHAR)(unsigned char)ra->package[i];
+        info->PackageNameLength = (USHORT)(l * sizeof(WCHAR));
+        info->pPackageName = pw;
     }
 }
 
@@ -513,7 +523,7 @@ static void build(challenge *ch, const emu_auth_cfg *cfg)
 
 ULONG emu_auth_response_headers(req *r, const HTTP_RESPONSE *resp, char **out, size_t *out_len)
 {
-    const emu_auth_cfg *cfg = effective(r->g);
+    const emu_auth_cfg *cfg = r->auth ? &r->auth->cfg : NULL;
     char *b = NULL;
     size_t len = 0, cap = 0;
     *out = NULL;

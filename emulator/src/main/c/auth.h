@@ -18,9 +18,9 @@ typedef struct emu_identity emu_identity;
  * accounts. NULL with *sec_status = SEC_E_LOGON_DENIED when no account matches. */
 emu_identity *emu_account_logon(const char *user, size_t user_len, const char *password, size_t password_len,
                                 LONG *sec_status);
-/* Kerberos: "user@REALM" as GSSAPI names the client. A registered account of that user in the realm's
- * NetBIOS name (first label) or in the realm itself when there is one, else a synthetic identity with
- * stable SIDs in that domain. */
+/* The client as GSSAPI names it: Kerberos "user@REALM" (a registered account of that user in the realm's
+ * NetBIOS name, its first label, or in the realm itself) or NTLM "DOMAIN\\user"; when none is registered,
+ * a synthetic identity with stable SIDs in that domain. */
 emu_identity *emu_identity_for_principal(const char *principal);
 emu_identity *emu_identity_copy(const emu_identity *id);
 void emu_identity_free(emu_identity *id);

@@ -347,6 +347,21 @@ emu_identity *emu_account_logon(const char *user, size_t user_len, const char *p
 emu_identity *emu_identity_for_principal(const char *principal)
 {
     char user[128], dom[128];
+    const char *bs = strchr(principal, '\\');
+    if (bs != NULL) { /* NTLM names the client DOMAIN\\user */
+        if (!split_name(principal, NULL, dom, sizeof(dom), user, sizeof(user))) return NULL;
+        emu_identity *id = NULL;
+        pthread_mutex_lock(&g_tok_lock);
+        for (account *a = g_accounts; a && !id; a = a->next)
+            if (a->user[0] && strcasecmp(a->user, user) == 0 && strcasecmp(a->domain, dom) == 0)
+                id = identity_dup_locked(&a->id);
+        if (id == NULL && (id = calloc(1, sizeof(*id))) != NULL) {
+            identity_init_user(id, dom, user, 0);
+            add_standard_groups(id, dom);
+        }
+        pthread_mutex_unlock(&g_tok_lock);
+        return id;
+    }
     const char *at = strrchr(principal, '@');
     if (at == NULL || (size_t)(at - principal) >= sizeof(user)) return NULL;
     snprintf(user, sizeof(user), "%.*s", (int)(at - principal), principal);

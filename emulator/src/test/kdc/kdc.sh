@@ -8,7 +8,8 @@
 #   kdc.sh stop DIR    stops that KDC (and nothing else) and waits for it to go.
 #
 # Printed: KRB5_CONFIG, KRB5_KTNAME (the acceptor's keytab), KRB5CCNAME (the user's ticket cache),
-# KRB5_KDC_PROFILE, KDC_REALM, KDC_PORT, KDC_USER (user@REALM), KDC_PASSWORD, KDC_SERVICE.
+# KRB5_KDC_PROFILE, KDC_REALM, KDC_PORT, KDC_USER (user@REALM), KDC_PASSWORD, KDC_SERVICE, and
+# NTLM_USER_FILE (the same user as DOMAIN:user:password, DOMAIN = the realm's first label, for gss-ntlmssp).
 # Settings from the environment: KDC_REALM (default EMU.TEST), KDC_USER_NAME (default alice),
 # KDC_USER_PASSWORD (default Secret-42). Needs Debian's krb5-kdc, krb5-admin-server (kadmin.local)
 # and krb5-user (kinit). Every step is bounded in time; nothing is written outside DIR.
@@ -130,6 +131,12 @@ export KRB5CCNAME="FILE:$dir/ccache"
 printf '%s\n' "$password" | timeout 20 kinit "$user@$realm" >"$dir/kinit.log" 2>&1 ||
     { stop; die "kinit failed: $(cat "$dir/kinit.log")"; }
 
+# NTLM (gss-ntlmssp) checks passwords in a file of DOMAIN:user:password lines; DOMAIN is the realm's
+# first label, the NetBIOS name Windows would use.
+domain=${realm%%.*}
+printf '%s:%s:%s\n' "$domain" "$user" "$password" >"$dir/ntlm_users"
+chmod 600 "$dir/ntlm_users"
+
 cat >"$dir/env" <<ENV
 KRB5_CONFIG=$dir/krb5.conf
 KRB5_KTNAME=FILE:$dir/http.keytab
@@ -140,5 +147,6 @@ KDC_PORT=$port
 KDC_USER=$user@$realm
 KDC_PASSWORD=$password
 KDC_SERVICE=HTTP/localhost@$realm
+NTLM_USER_FILE=$dir/ntlm_users
 ENV
 cat "$dir/env"
