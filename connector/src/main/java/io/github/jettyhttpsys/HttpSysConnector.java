@@ -55,6 +55,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
     public static final String RESET_CODE_ATTRIBUTE = "io.github.jettyhttpsys.resetCode";
 
     private volatile boolean _goAwayRefused;
+    private static final Map<Integer, String> SCHEME_NAMES = Map.of(Layout.HTTP_AUTH_ENABLE_NEGOTIATE, "Negotiate",
+        Layout.HTTP_AUTH_ENABLE_KERBEROS, "Kerberos", Layout.HTTP_AUTH_ENABLE_NTLM, "NTLM", Layout.HTTP_AUTH_ENABLE_BASIC, "Basic");
+    private boolean _allowAnonymous = true;
     private final java.util.concurrent.atomic.LongAdder _served = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder _disconnects = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder _cancelled = new java.util.concurrent.atomic.LongAdder();
@@ -339,6 +342,109 @@ public class HttpSysConnector extends AbstractNetworkConnector
         return _config.minSendRateBytesPerSecond;
     }
 
+    // ---- Windows authentication (F-132…F-143) ----
+
+    /**
+     * Windows authentication in the kernel, as ASP.NET's {@code HttpSysOptions.Authentication.Schemes}:
+     * HTTP.sys runs the handshake and hands each request the user's access token; the connector reads the
+     * user and groups from it ({@link WindowsIdentity}, a request attribute) and closes it, and
+     * {@link HttpSysAuthenticator} makes it Jetty's authenticated user.
+     *
+     * @param schemes any of {@code Negotiate}, {@code Kerberos}, {@code NTLM}, {@code Basic} (case-insensitive);
+     *                none switches authentication off (the default)
+     */
+    public void setAuthenticationSchemes(String... schemes)
+    {
+        int bits = 0;
+        for (String list : schemes == null ? new String[0] : schemes)
+        {
+            for (String one : list.split(","))
+            {
+                String t = one.trim();
+                if (t.isEmpty())
+                    continue;
+                int bit = switch (t.toLowerCase(java.util.Locale.ROOT))
+                {
+                    case "negotiate" -> Layout.HTTP_AUTH_ENABLE_NEGOTIATE;
+                    case "kerberos" -> Layout.HTTP_AUTH_ENABLE_KERBEROS;
+                    case "ntlm" -> Layout.HTTP_AUTH_ENABLE_NTLM;
+                    case "basic" -> Layout.HTTP_AUTH_ENABLE_BASIC;
+                    default -> throw new IllegalArgumentException("authentication schemes are Negotiate, Kerberos, NTLM and Basic: " + t);
+                };
+                bits |= bit;
+            }
+        }
+        _config.authSchemes = bits;
+    }
+
+    /** @return the enabled schemes with their HTTP names, strongest first as HTTP.sys orders challenges */
+    @ManagedAttribute("Windows authentication schemes done by HTTP.sys")
+    public List<String> getAuthenticationSchemes()
+    {
+        List<String> sorted = new ArrayList<>();
+        for (int bit : new int[]{Layout.HTTP_AUTH_ENABLE_NEGOTIATE, Layout.HTTP_AUTH_ENABLE_KERBEROS, Layout.HTTP_AUTH_ENABLE_NTLM, Layout.HTTP_AUTH_ENABLE_BASIC})
+            if ((_config.authSchemes & bit) != 0)
+                sorted.add(SCHEME_NAMES.get(bit));
+        return sorted;
+    }
+
+    /** For jetty-home's XML: schemes separated by commas ({@code jetty.httpsys.authenticationSchemes}). */
+    public void setAuthenticationSchemeList(String commaSeparated)
+    {
+        setAuthenticationSchemes(commaSeparated == null ? new String[0] : new String[]{commaSeparated});
+    }
+
+    /**
+     * @param allow with authentication on: let anonymous requests reach the application (the default, as
+     *              ASP.NET's {@code AllowAnonymous}), which challenges where its constraints say; false: the
+     *              connector answers every unauthenticated request with the 401 challenge itself
+     */
+    public void setAllowAnonymous(boolean allow)
+    {
+        _allowAnonymous = allow;
+    }
+
+    @ManagedAttribute("anonymous requests reach the application")
+    public boolean isAllowAnonymous()
+    {
+        return _allowAnonymous;
+    }
+
+    /** @param cache keep an NTLM context for the later requests of a keep-alive connection (HTTP.sys's default: true, F-137) */
+    public void setNtlmCredentialCaching(boolean cache)
+    {
+        _config.disableNtlmCredentialCaching = !cache;
+    }
+
+    @ManagedAttribute("NTLM credentials cached per connection")
+    public boolean isNtlmCredentialCaching()
+    {
+        return !_config.disableNtlmCredentialCaching;
+    }
+
+    /** @param cache keep a Kerberos context for the later requests of a keep-alive connection (default false, F-137) */
+    public void setKerberosCredentialCaching(boolean cache)
+    {
+        _config.kerberosCredentialCaching = cache;
+    }
+
+    @ManagedAttribute("Kerberos credentials cached per connection")
+    public boolean isKerberosCredentialCaching()
+    {
+        return _config.kerberosCredentialCaching;
+    }
+
+    /** @param realm the realm HTTP.sys names in a Basic challenge; null for none */
+    public void setBasicRealm(String realm)
+    {
+        _config.basicRealm = realm == null || realm.isEmpty() ? null : realm;
+    }
+
+    public String getBasicRealm()
+    {
+        return _config.basicRealm;
+    }
+
     /**
      * Every connection has its disconnect wait from its first request (F-71). This setting decides
      * when Jetty hears of a disconnect seen while a request is still in its first dispatch: at once
@@ -543,6 +649,13 @@ public class HttpSysConnector extends AbstractNetworkConnector
     /** A request arrived (completion thread; the view is valid only during this call). */
     private void onRequest(HttpRequestView view)
     {
+        // First, before anything can reject the request: the access token is ours to close (F-139).
+        WindowsIdentity identity = _config.authSchemes == 0 ? null : identity(view);
+        if (identity == null && _config.authSchemes != 0 && !_allowAnonymous)
+        {
+            challenge(view.requestId());
+            return;
+        }
         long connectionId = view.connectionId();
         HttpSysConnection connection;
         // HTTP/2 and HTTP/3 are reported as Version 1.1 with a flag (F-153, F-186).
@@ -587,6 +700,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
             }
             stream = new HttpSysStream(connection, view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody,
                 request.getContentLength(), wantsClose);
+            stream.identity(identity);
             // The stream has its channel before anything (disconnect, idle sweep, stop) can find it.
             channel = _channelFactory.newHttpChannel(new StreamMetaData(connection, version, !wantsClose));
             channel.setHttpStream(stream);
@@ -680,6 +794,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private void dispatch(HttpSysStream stream, HttpChannel channel, MetaData.Request request)
     {
         Runnable task = channel.onRequest(request);
+        WindowsIdentity identity = stream.identity();
+        if (identity != null)
+            channel.getRequest().setAttribute(WindowsIdentity.ATTRIBUTE, identity);
         HttpSysStream s = stream;
         execute(() ->
         {
@@ -692,6 +809,77 @@ public class HttpSysConnector extends AbstractNetworkConnector
                 s.dispatched();
             }
         });
+    }
+
+    /**
+     * The user HTTP.sys authenticated (Success), read from the request's access token, which is closed
+     * here whatever happens: exactly once. Null when anonymous or failed (F-133, F-136).
+     */
+    private WindowsIdentity identity(HttpRequestView view)
+    {
+        int[] auth = view.authInfo();
+        long token = view.authAccessToken();
+        if (auth == null || auth[0] != Layout.HttpAuthStatusSuccess || token == 0)
+        {
+            if (token != 0)
+                io.github.jettyhttpsys.nativeapi.Kernel32.CloseHandle(new com.sun.jna.Pointer(token));
+            return null;
+        }
+        try
+        {
+            io.github.jettyhttpsys.nativeapi.AccessToken.Info info = io.github.jettyhttpsys.nativeapi.AccessToken.read(new com.sun.jna.Pointer(token));
+            List<String> groups = new ArrayList<>();
+            List<String> sids = new ArrayList<>();
+            for (io.github.jettyhttpsys.nativeapi.AccessToken.Account g : info.groups())
+            {
+                groups.add(g.name());
+                sids.add(g.sid());
+            }
+            String scheme = switch (auth[3])
+            {
+                case Layout.HttpRequestAuthTypeBasic -> "Basic";
+                case Layout.HttpRequestAuthTypeNTLM -> "NTLM";
+                case Layout.HttpRequestAuthTypeKerberos -> "Kerberos";
+                case Layout.HttpRequestAuthTypeDigest -> "Digest";
+                default -> "Negotiate";
+            };
+            return new WindowsIdentity(info.user().name(), info.user().sid(), groups, sids, scheme,
+                (auth[2] & Layout.HTTP_REQUEST_AUTH_FLAG_TOKEN_FOR_CACHED_CRED) != 0);
+        }
+        catch (RuntimeException | LinkageError x)
+        {
+            LOG.warn("Cannot read the access token of request {}: {}", Long.toHexString(view.requestId()), x.toString());
+            return null;
+        }
+        finally
+        {
+            io.github.jettyhttpsys.nativeapi.Kernel32.CloseHandle(new com.sun.jna.Pointer(token));
+        }
+    }
+
+    /**
+     * With {@code allowAnonymous=false}: the 401 an unauthenticated request gets before the application,
+     * naming the enabled schemes, which HTTP.sys completes (F-134). The connection stays open: the
+     * handshake continues on it.
+     */
+    private void challenge(long requestId)
+    {
+        List<String[]> headers = new ArrayList<>();
+        for (String scheme : getAuthenticationSchemes())
+            headers.add(new String[]{"WWW-Authenticate", scheme});
+        headers.add(new String[]{"Content-Type", "text/html;charset=iso-8859-1"});
+        String body = "<html><body><h2>HTTP ERROR 401 Unauthorized</h2></body></html>";
+        SendOp op = SendOp.response(401, "Unauthorized", headers,
+            List.of(java.nio.ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))), (error, bytes) ->
+            {
+                if (LOG.isDebugEnabled())
+                    LOG.debug("challenged {}: {}", Long.toHexString(requestId), Layout.describeError(error));
+            });
+        RequestQueue queue = getRequestQueue();
+        if (queue == null)
+            op.free();
+        else
+            queue.sendResponse(requestId, 0, op);
     }
 
     /**

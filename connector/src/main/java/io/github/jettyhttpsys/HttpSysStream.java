@@ -107,6 +107,18 @@ class HttpSysStream implements HttpStream
         }
     }
 
+    private WindowsIdentity _identity;
+
+    void identity(WindowsIdentity identity)
+    {
+        _identity = identity;
+    }
+
+    WindowsIdentity identity()
+    {
+        return _identity;
+    }
+
     void setChannel(HttpChannel channel)
     {
         _channel = channel;

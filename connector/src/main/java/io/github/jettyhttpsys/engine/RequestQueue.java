@@ -101,6 +101,7 @@ public final class RequestQueue
                     check("HttpCreateUrlGroup", HttpApi.HttpCreateUrlGroup(_session, id, 0));
                     _group = id.getLong(0);
                     setConnectionLimit();
+                    setAuthentication();
                 }
                 try (Memory queueName = _config.name == null ? null : utf16(_config.name))
                 {
@@ -172,6 +173,29 @@ public final class RequestQueue
         {
             close();
             throw x;
+        }
+    }
+
+    /** Windows authentication on the URL group, before the first request can arrive (F-132); nothing when off, as ASP.NET. */
+    private void setAuthentication()
+    {
+        if (_config.authSchemes == 0)
+            return;
+        try (Memory info = new Memory(Layout.HTTP_SERVER_AUTHENTICATION_INFO_SIZE);
+             Memory realm = _config.basicRealm == null ? null : utf16(_config.basicRealm))
+        {
+            info.clear();
+            info.setInt(0, 1); // Flags.Present
+            info.setInt(Layout.SERVER_AUTH_SCHEMES, _config.authSchemes);
+            info.setByte(Layout.SERVER_AUTH_DISABLE_NTLM_CACHING, (byte)(_config.disableNtlmCredentialCaching ? 1 : 0));
+            info.setByte(Layout.SERVER_AUTH_EX_FLAGS, (byte)(_config.kerberosCredentialCaching ? Layout.HTTP_AUTH_EX_FLAG_ENABLE_KERBEROS_CREDENTIAL_CACHING : 0));
+            if (realm != null)
+            {
+                info.setShort(Layout.SERVER_AUTH_BASIC_PARAMS + Layout.BASIC_PARAMS_REALM_LENGTH, (short)(_config.basicRealm.length() * 2));
+                info.setPointer(Layout.SERVER_AUTH_BASIC_PARAMS + Layout.BASIC_PARAMS_REALM, realm);
+            }
+            check("HttpSetUrlGroupProperty(Authentication)",
+                HttpApi.HttpSetUrlGroupProperty(_group, Layout.HttpServerAuthenticationProperty, info, Layout.HTTP_SERVER_AUTHENTICATION_INFO_SIZE));
         }
     }
 
@@ -596,6 +620,8 @@ public final class RequestQueue
                     catch (Throwable x)
                     {
                         LOG.warn("Request handling failed", x);
+                        // Never left unanswered: HTTP.sys resets the client instead of letting it wait (F-80).
+                        cancelRequest(_view.requestId());
                     }
                     if (payloadSize() > 4 * INITIAL_RECEIVE_SIZE && _receiving)
                         allocate(INITIAL_RECEIVE_SIZE);

@@ -28,6 +28,15 @@ public final class RequestQueueConfig
     public int headerWaitTimeoutSeconds = -1;
     public int minSendRateBytesPerSecond = -1;
 
+    /** HTTP_AUTH_ENABLE_* bits for HttpServerAuthenticationProperty on the URL group; 0: authentication off (F-132). */
+    public int authSchemes;
+    /** DisableNTLMCredentialCaching: every request of a keep-alive connection authenticates again (F-137). */
+    public boolean disableNtlmCredentialCaching;
+    /** HTTP_AUTH_EX_FLAG_ENABLE_KERBEROS_CREDENTIAL_CACHING (F-137). */
+    public boolean kerberosCredentialCaching;
+    /** BasicParams.Realm; null for none. */
+    public String basicRealm;
+
     /** @return 2 × cores, at least 2 */
     public static int defaultReceiveConcurrency()
     {

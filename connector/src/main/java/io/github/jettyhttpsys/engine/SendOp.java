@@ -99,6 +99,15 @@ public final class SendOp extends NativeOp
         byte[] reasonBytes = (reason == null ? "" : reason).getBytes(StandardCharsets.ISO_8859_1);
         int size = Layout.HTTP_RESPONSE_V2_SIZE + headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE +
             (bodies.size() + 1) * Layout.HTTP_DATA_CHUNK_SIZE + reasonBytes.length + 1 + trailerBytes(trailers);
+        // F-134: several WWW-Authenticate values go in one HttpResponseInfoTypeMultipleKnownHeaders entry,
+        // where HTTP.sys builds each challenge (realm, order) itself; in the unknown list it would not.
+        int challenges = 0;
+        for (String[] h : headers)
+            if (Layout.responseHeaderId(h[0]) == Layout.HttpHeaderWwwAuthenticate)
+                challenges++;
+        boolean multiple = challenges > 1;
+        if (multiple)
+            size += 8 + Layout.HTTP_RESPONSE_INFO_SIZE + Layout.HTTP_MULTIPLE_KNOWN_HEADERS_SIZE + challenges * Layout.HTTP_KNOWN_HEADER_SIZE;
         for (String[] h : headers)
             size += h[0].length() + h[1].length() + 2;
         for (ByteBuffer b : bodies)
@@ -123,6 +132,24 @@ public final class SendOp extends NativeOp
                 knownCount[id]++;
         }
         at += headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE;
+        int knownAt = 0;
+        if (multiple)
+        {
+            at = (at + 7) & ~7;
+            int infoAt = at;
+            int multipleAt = infoAt + Layout.HTTP_RESPONSE_INFO_SIZE;
+            knownAt = multipleAt + Layout.HTTP_MULTIPLE_KNOWN_HEADERS_SIZE;
+            v.putInt(base + infoAt + Layout.RESPONSE_INFO_TYPE, Layout.HttpResponseInfoTypeMultipleKnownHeaders);
+            v.putInt(base + infoAt + Layout.RESPONSE_INFO_LENGTH, Layout.HTTP_MULTIPLE_KNOWN_HEADERS_SIZE);
+            v.putLong(base + infoAt + Layout.RESPONSE_INFO_P_INFO, addr + multipleAt);
+            v.putInt(base + multipleAt + Layout.MULTIPLE_KNOWN_HEADER_ID, Layout.HttpHeaderWwwAuthenticate);
+            v.putShort(base + multipleAt + Layout.MULTIPLE_KNOWN_COUNT, (short)challenges);
+            v.putLong(base + multipleAt + Layout.MULTIPLE_KNOWN_P_HEADERS, addr + knownAt);
+            v.putShort(base + Layout.RESP_RESPONSE_INFO_COUNT, (short)1);
+            v.putLong(base + Layout.RESP_P_RESPONSE_INFO, addr + infoAt);
+            at = knownAt + challenges * Layout.HTTP_KNOWN_HEADER_SIZE;
+        }
+        int challenge = 0;
         op._chunksAt = at;
         at += (bodies.size() + (trailers.isEmpty() ? 0 : 1)) * Layout.HTTP_DATA_CHUNK_SIZE;
         v.position(base + at);
@@ -141,7 +168,13 @@ public final class SendOp extends NativeOp
             at += value.length;
             if (name.length > 0xFFFF || value.length > 0xFFFF)
                 throw new IllegalArgumentException("header longer than 65535 bytes: " + h[0]);
-            if (id >= 0 && knownCount[id] == 1)
+            if (multiple && id == Layout.HttpHeaderWwwAuthenticate)
+            {
+                int k = base + knownAt + challenge++ * Layout.HTTP_KNOWN_HEADER_SIZE;
+                v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)value.length);
+                v.putLong(k + Layout.KNOWN_P_RAW_VALUE, valueAddr);
+            }
+            else if (id >= 0 && knownCount[id] == 1)
             {
                 int k = base + Layout.RESP_HEADERS + Layout.HEADERS_KNOWN + id * Layout.HTTP_KNOWN_HEADER_SIZE;
                 v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)value.length);

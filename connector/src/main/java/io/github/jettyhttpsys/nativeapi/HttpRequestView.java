@@ -156,26 +156,78 @@ public final class HttpRequestView
      */
     public int[] sslProtocolInfo()
     {
+        int o = requestInfo(Layout.HttpRequestInfoTypeSslProtocol, Layout.HTTP_SSL_PROTOCOL_INFO_SIZE);
+        if (o < 0)
+            return null;
+        int[] v = new int[7];
+        for (int k = 0; k < 7; k++)
+            v[k] = buffer.getInt(o + 4 * k);
+        return v;
+    }
+
+    /** The buffer offset of the first pRequestInfo entry of a type (ASP.NET scans them all, F-138), or -1. */
+    private int requestInfo(int type, int minLength)
+    {
         int count = Short.toUnsignedInt(buffer.getShort(Layout.REQ_REQUEST_INFO_COUNT));
         long p = buffer.getLong(Layout.REQ_P_REQUEST_INFO);
         if (count == 0 || p == 0)
-            return null;
+            return -1;
         int at = offset(p, count * Layout.HTTP_REQUEST_INFO_SIZE);
         for (int i = 0; i < count; i++)
         {
             int e = at + i * Layout.HTTP_REQUEST_INFO_SIZE;
-            if (buffer.getInt(e + Layout.REQUEST_INFO_TYPE) != Layout.HttpRequestInfoTypeSslProtocol)
+            if (buffer.getInt(e + Layout.REQUEST_INFO_TYPE) != type)
                 continue;
             long info = buffer.getLong(e + Layout.REQUEST_INFO_P_INFO);
-            if (info == 0 || buffer.getInt(e + Layout.REQUEST_INFO_LENGTH) < Layout.HTTP_SSL_PROTOCOL_INFO_SIZE)
-                return null;
-            int o = offset(info, Layout.HTTP_SSL_PROTOCOL_INFO_SIZE);
-            int[] v = new int[7];
-            for (int k = 0; k < 7; k++)
-                v[k] = buffer.getInt(o + 4 * k);
-            return v;
+            if (info == 0 || buffer.getInt(e + Layout.REQUEST_INFO_LENGTH) < minLength)
+                return -1;
+            return offset(info, minLength);
         }
-        return null;
+        return -1;
+    }
+
+    /**
+     * The HttpRequestInfoTypeAuth entry (F-133, F-138): present whenever authentication is configured.
+     *
+     * @return {AuthStatus, SecStatus, Flags, AuthType}, or null when the request has none
+     */
+    public int[] authInfo()
+    {
+        int o = requestInfo(Layout.HttpRequestInfoTypeAuth, Layout.HTTP_REQUEST_AUTH_INFO_SIZE);
+        if (o < 0)
+            return null;
+        return new int[]{buffer.getInt(o + Layout.AUTH_INFO_STATUS), buffer.getInt(o + Layout.AUTH_INFO_SEC_STATUS),
+            buffer.getInt(o + Layout.AUTH_INFO_FLAGS), buffer.getInt(o + Layout.AUTH_INFO_TYPE)};
+    }
+
+    /**
+     * @return the access token of an authenticated request (the application owns it and must close it,
+     * F-139), or 0
+     */
+    public long authAccessToken()
+    {
+        int o = requestInfo(Layout.HttpRequestInfoTypeAuth, Layout.HTTP_REQUEST_AUTH_INFO_SIZE);
+        return o < 0 || buffer.getInt(o + Layout.AUTH_INFO_STATUS) != Layout.HttpAuthStatusSuccess ? 0 : buffer.getLong(o + Layout.AUTH_INFO_ACCESS_TOKEN);
+    }
+
+    /** @return the security package of an authenticated request ("Kerberos", "NTLM"), or null */
+    public String authPackageName()
+    {
+        int o = requestInfo(Layout.HttpRequestInfoTypeAuth, Layout.HTTP_REQUEST_AUTH_INFO_SIZE);
+        if (o < 0)
+            return null;
+        int len = Short.toUnsignedInt(buffer.getShort(o + Layout.AUTH_INFO_PACKAGE_NAME_LENGTH));
+        return len == 0 ? null : string(buffer.getLong(o + Layout.AUTH_INFO_P_PACKAGE_NAME), len, StandardCharsets.UTF_16LE);
+    }
+
+    /** @return the mutual-authentication value HTTP.sys hands over with ReceiveMutualAuth (F-141), or null */
+    public String authMutualData()
+    {
+        int o = requestInfo(Layout.HttpRequestInfoTypeAuth, Layout.HTTP_REQUEST_AUTH_INFO_SIZE);
+        if (o < 0)
+            return null;
+        int len = buffer.getInt(o + Layout.AUTH_INFO_MUTUAL_LENGTH);
+        return len <= 0 ? null : string(buffer.getLong(o + Layout.AUTH_INFO_P_MUTUAL), len, StandardCharsets.US_ASCII);
     }
 
     /**

@@ -45,6 +45,11 @@ public final class NativeLibraries
         return load(WINDOWS ? "kernel32" : "httpapi");
     }
 
+    static NativeLibrary advapi32()
+    {
+        return load(WINDOWS ? "advapi32" : "httpapi");
+    }
+
     static NativeLibrary ntdll()
     {
         return load(WINDOWS ? "ntdll" : "httpapi");
