@@ -63,6 +63,17 @@ etc/jetty-httpsys.xml
 ## or RENEGOTIATE (HTTP.sys asks the client before a connection's first request; not on TLS 1.3)
 # jetty.httpsys.clientCertificateMode=NEGOTIATED
 
+## Windows authentication done by HTTP.sys: Negotiate, Kerberos, NTLM, Basic (comma separated; empty = off).
+## Webapps select it with <auth-method>WINDOWS</auth-method> (or NEGOTIATE); groups are roles.
+# jetty.httpsys.authenticationSchemes=
+## Let anonymous requests reach the webapps (which challenge where their constraints say), or challenge all
+# jetty.httpsys.allowAnonymous=true
+## Credentials cached per keep-alive connection (HTTP.sys: NTLM on, Kerberos off)
+# jetty.httpsys.ntlmCredentialCaching=true
+# jetty.httpsys.kerberosCredentialCaching=false
+## Realm HTTP.sys names in a Basic challenge
+# jetty.httpsys.basicRealm=
+
 ## Jetty's idle timeout of a request with no I/O, in milliseconds
 # jetty.httpsys.idleTimeout=30000
 # end::documentation[]
