@@ -853,13 +853,21 @@ static void wide_name(PCWSTR w, char *out, size_t cap)
 EMU_EXPORT ULONG HttpCreateRequestQueue(HTTPAPI_VERSION v, PCWSTR name, PSECURITY_ATTRIBUTES sa, ULONG flags,
                                         PHANDLE out)
 {
-    (void)sa;
     ULONG f = emu_enter(FN_HttpCreateRequestQueue);
     if (f) return f;
     if (v.HttpApiMajorVersion != 2 || v.HttpApiMinorVersion != 0) return ERROR_REVISION_MISMATCH; /* F-17 */
     if (out == NULL || (flags & ~(HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING | HTTP_CREATE_REQUEST_QUEUE_FLAG_CONTROLLER)))
         return ERROR_INVALID_PARAMETER;
     if ((flags & HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING) && name == NULL) return ERROR_INVALID_PARAMETER;
+    /* A security descriptor protects a named queue from other processes; it must be a real one (made by
+     * ConvertStringSecurityDescriptorToSecurityDescriptorW here) and comes with a name only. */
+    int sd_grants = 1;
+    if (sa != NULL && sa->lpSecurityDescriptor != NULL) {
+        if (name == NULL || (flags & HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING) || sa->nLength < sizeof(*sa))
+            return ERROR_INVALID_PARAMETER;
+        sd_grants = emu_security_descriptor_grants(sa->lpSecurityDescriptor);
+        if (sd_grants < 0) return ERROR_INVALID_PARAMETER;
+    }
     char n[256] = "";
     if (name) wide_name(name, n, sizeof(n));
     pthread_mutex_lock(&g_emu_lock);
@@ -870,6 +878,8 @@ EMU_EXPORT ULONG HttpCreateRequestQueue(HTTPAPI_VERSION v, PCWSTR name, PSECURIT
             if (e->name[0] && strcasecmp(e->name, n) == 0) q = e;
         if (flags & HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING) {
             if (q == NULL) err = ERROR_FILE_NOT_FOUND;
+            /* An ordinary account opens a protected queue only where its descriptor grants it. */
+            else if (q->protected_deny && !emu_elevated()) err = ERROR_ACCESS_DENIED;
             else {
                 /* Within one process the emulator hands out the same queue object again. */
                 q->opens++;
@@ -887,6 +897,7 @@ EMU_EXPORT ULONG HttpCreateRequestQueue(HTTPAPI_VERSION v, PCWSTR name, PSECURIT
             memcpy(q->name, n, sizeof(n));
             q->opens = 1;
             q->max_length = 1000; /* F-94 */
+            q->protected_deny = !sd_grants;
             q->next = g_queues;
             g_queues = q;
             emu_count(CNT_QUEUES, 1);

@@ -82,6 +82,7 @@ typedef struct queue {
     int shutdown;
     ULONG max_length;      /* HttpServerQueueLengthProperty, default 1000 (F-94) */
     int verbosity;         /* HTTP_503_RESPONSE_VERBOSITY, default Basic (F-94) */
+    int protected_deny;    /* its security descriptor grants no one: only an administrator opens it */
     int inactive;
     op *recv_head, *recv_tail;   /* pending HttpReceiveHttpRequest calls, FIFO (F-32) */
     struct req *ready_head, *ready_tail;
@@ -254,6 +255,8 @@ queue *emu_queue_find(HANDLE h);
 ULONG emu_parse_prefix(PCWSTR w, url *u); /* a URL prefix as HttpAddUrlToUrlGroup takes it (F-102..F-104) */
 /* urlacl.c: reservations and the administrator stand-in (F-106, F-193) */
 int emu_elevated(void);
+int emu_sddl_check(PCWSTR sddl); /* -1: not a DACL in SDDL; else whether an allow ACE grants GX or GA */
+int emu_security_descriptor_grants(const void *sd); /* -1: not a descriptor of ours (token.c) */
 ULONG emu_urlacl_check(const url *u);
 ULONG emu_urlacl_set(const HTTP_SERVICE_CONFIG_URLACL_SET *set);
 ULONG emu_urlacl_delete(const HTTP_SERVICE_CONFIG_URLACL_SET *set);

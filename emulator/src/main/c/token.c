@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "auth.h"
+#include "server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -571,6 +572,47 @@ EMU_EXPORT BOOL ConvertSidToStringSidW(PSID sid, LPWSTR *out)
     emu_count(CNT_LOCAL, 1);
     *out = w;
     return TRUE;
+}
+
+/* A security descriptor from SDDL (advapi32), for HttpCreateRequestQueue's SECURITY_ATTRIBUTES. The
+ * emulator keeps the checked SDDL text behind a magic instead of a binary self-relative descriptor:
+ * callers only pass it on. Freed with LocalFree. */
+#define SD_MAGIC 0x53444C31u /* "SDL1" */
+typedef struct emu_sd { uint32_t magic; int grants; WCHAR text[1]; } emu_sd;
+
+EMU_EXPORT BOOL ConvertStringSecurityDescriptorToSecurityDescriptorW(LPCWSTR sddl, DWORD revision, PVOID *out, PULONG size)
+{
+    if (out == NULL || revision != 1) { emu_set_last_error(ERROR_INVALID_PARAMETER); return FALSE; }
+    int grants = emu_sddl_check(sddl);
+    if (grants < 0) { emu_set_last_error(ERROR_INVALID_PARAMETER); return FALSE; }
+    size_t n = 0;
+    while (sddl[n]) n++;
+    size_t len = offsetof(emu_sd, text) + (n + 1) * sizeof(WCHAR);
+    local_hdr *h = malloc(sizeof(*h) + len);
+    if (h == NULL) { emu_set_last_error(ERROR_NOT_ENOUGH_MEMORY); return FALSE; }
+    emu_sd *sd = (emu_sd *)(h + 1);
+    sd->magic = SD_MAGIC;
+    sd->grants = grants;
+    memcpy(sd->text, sddl, (n + 1) * sizeof(WCHAR));
+    pthread_mutex_lock(&g_tok_lock);
+    h->next = g_locals;
+    g_locals = h;
+    pthread_mutex_unlock(&g_tok_lock);
+    emu_count(CNT_LOCAL, 1);
+    *out = sd;
+    if (size) *size = (ULONG)len;
+    return TRUE;
+}
+
+int emu_security_descriptor_grants(const void *p)
+{
+    const emu_sd *sd = p;
+    if (sd == NULL) return -1;
+    pthread_mutex_lock(&g_tok_lock);
+    int ours = 0;
+    for (local_hdr *h = g_locals; h != NULL && !ours; h = h->next) ours = (const void *)(h + 1) == p;
+    pthread_mutex_unlock(&g_tok_lock);
+    return ours && sd->magic == SD_MAGIC ? sd->grants : -1;
 }
 
 EMU_EXPORT HLOCAL LocalFree(HLOCAL mem)

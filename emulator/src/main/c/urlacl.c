@@ -113,6 +113,8 @@ static int sddl_grants(PCWSTR w)
     return grants;
 }
 
+int emu_sddl_check(PCWSTR w) { return w == NULL ? -1 : sddl_grants(w); }
+
 static acl *acl_find(const url *u)
 {
     for (acl *a = g_acls; a != NULL; a = a->next)

@@ -126,8 +126,47 @@ static void test_reservations(void)
     CHECK(counters_zero(2000));
 }
 
+/* A named queue protected by a security descriptor made from SDDL (advapi32). */
+static void test_queue_descriptor(void)
+{
+    CHECK_EQ(HttpInitialize(v2, HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
+    WCHAR sddl[64], bad[64], name[64];
+    wide("D:(A;;GA;;;BA)", sddl, 64);   /* administrators only */
+    wide("D:(nonsense)", bad, 64);
+    wide("emu-protected-queue", name, 64);
+    PVOID sd = NULL;
+    ULONG size = 0;
+    CHECK(!ConvertStringSecurityDescriptorToSecurityDescriptorW(bad, 1, &sd, &size));
+    CHECK(!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, 2, &sd, &size));   /* only revision 1 */
+    CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, 1, &sd, &size));
+    CHECK(size > 0);
+    SECURITY_ATTRIBUTES sa = {sizeof(sa), sd, 0};
+    HANDLE q = NULL, other = NULL;
+    CHECK_EQ(HttpCreateRequestQueue(v2, NULL, &sa, 0, &q), ERROR_INVALID_PARAMETER);   /* with a name only */
+    SECURITY_ATTRIBUTES fake = {sizeof(fake), (PVOID)sddl, 0};
+    CHECK_EQ(HttpCreateRequestQueue(v2, name, &fake, 0, &q), ERROR_INVALID_PARAMETER); /* not a descriptor */
+    CHECK_EQ(HttpCreateRequestQueue(v2, name, &sa, 0, &q), NO_ERROR);
+    CHECK(LocalFree(sd) == NULL);
+    /* an allow ACE: the queue opens (the emulator has no accounts for the SID to name) */
+    CHECK_EQ(HttpCreateRequestQueue(v2, name, NULL, HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING, &other), NO_ERROR);
+    CHECK_EQ(HttpCloseRequestQueue(other), NO_ERROR);
+    CHECK_EQ(HttpCloseRequestQueue(q), NO_ERROR);
+    wide("D:(D;;GA;;;WD)", sddl, 64);   /* denies everyone */
+    CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, 1, &sd, &size));
+    sa.lpSecurityDescriptor = sd;
+    CHECK_EQ(HttpCreateRequestQueue(v2, name, &sa, 0, &q), NO_ERROR);
+    CHECK(LocalFree(sd) == NULL);
+    CHECK_EQ(HttpEmuSetElevated(0), 1);
+    CHECK_EQ(HttpCreateRequestQueue(v2, name, NULL, HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING, &other), ERROR_ACCESS_DENIED);
+    CHECK_EQ(HttpEmuSetElevated(1), 0);
+    CHECK_EQ(HttpCloseRequestQueue(q), NO_ERROR);
+    CHECK_EQ(HttpTerminate(HTTP_INITIALIZE_SERVER, NULL), NO_ERROR);
+    CHECK(counters_zero(2000));
+}
+
 int main(void)
 {
     test_reservations();
+    test_queue_descriptor();
     return finish();
 }

@@ -31,6 +31,8 @@ etc/jetty-httpsys.xml
 ## or CREATE_OR_ATTACH (create it unless it exists, then attach: whichever process starts first creates it)
 # jetty.httpsys.requestQueueName=
 # jetty.httpsys.requestQueueMode=CREATE
+## Who may open the named queue (other processes, a controller), as SDDL, e.g. D:(A;;GA;;;BA); empty = HTTP.sys's default
+# jetty.httpsys.requestQueueSecurityDescriptor=
 
 ## What HTTP.sys answers when the queue is full or nothing serves it: BASIC (reset), LIMITED (503), FULL (503 + reason)
 # jetty.httpsys.503Verbosity=BASIC

@@ -427,6 +427,9 @@ ULONG HttpEmuClearCertificates(void); /* the store and every TLS binding */
  * prefix needs a URL ACL reservation (F-106, F-193). Returns the previous setting. */
 ULONG HttpEmuSetElevated(ULONG On);
 ULONG HttpEmuClearUrlAcls(void); /* forgets every URL ACL reservation */
+/* advapi32 (sddl.h): a security descriptor from SDDL, freed with LocalFree; revision 1. */
+BOOL ConvertStringSecurityDescriptorToSecurityDescriptorW(LPCWSTR StringSecurityDescriptor, DWORD StringSDRevision,
+                                                          PVOID *SecurityDescriptor, PULONG SecurityDescriptorSize);
 /* Stands in for a Windows account (F-142): DomainUser "DOMAIN\\user", its password, and Groups as
  * comma-separated "DOMAIN\\Group" names (NULL or empty: none). The account, its domain and each group
  * get SIDs derived from their names, so they are the same in every run. Registering a name again

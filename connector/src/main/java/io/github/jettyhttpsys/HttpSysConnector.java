@@ -170,6 +170,24 @@ public class HttpSysConnector extends AbstractNetworkConnector
     }
 
     /**
+     * @param sddl who may open the named queue (other processes serving it, or a controller), as a security
+     *             descriptor string such as {@code D:(A;;GA;;;BA)(A;;GA;;;S-1-5-21-...)}; null (default) for
+     *             HTTP.sys's default. Used only when this connector creates a named queue.
+     */
+    public void setRequestQueueSecurityDescriptor(String sddl)
+    {
+        if (sddl != null && !sddl.isEmpty() && !sddl.startsWith("D:") && !sddl.startsWith("O:") && !sddl.startsWith("G:"))
+            throw new IllegalArgumentException("a security descriptor string (SDDL), such as D:(A;;GA;;;BA): " + sddl);
+        _config.securityDescriptor = sddl == null || sddl.isEmpty() ? null : sddl;
+    }
+
+    @ManagedAttribute("SDDL of the named queue's security descriptor")
+    public String getRequestQueueSecurityDescriptor()
+    {
+        return _config.securityDescriptor;
+    }
+
+    /**
      * @param mode create the queue (default), attach to an existing named one (a process that created and
      *             configured it serves its prefixes), or create it unless it exists already, then attach
      */

@@ -197,4 +197,38 @@ public class OperatorTest
         }
         assertNull(server);
     }
+
+    @Test
+    public void aNamedQueueCarriesTheSecurityDescriptorItIsGiven() throws Exception
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(HttpEmu.isAvailable(), "emulator-only: an ordinary account in the same process");
+        int port = TestSupport.freePort();
+        server = new Server();
+        HttpSysConnector protectedQueue = new HttpSysConnector(server, "http://127.0.0.1:" + port + "/");
+        protectedQueue.setRequestQueueName("jetty-httpsys-protected-test");
+        protectedQueue.setRequestQueueSecurityDescriptor("D:(D;;GA;;;WD)"); // nobody but an administrator
+        start(protectedQueue);
+        assertEquals(200, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode());
+        // an ordinary account may not open it
+        HttpEmu.setElevated(false);
+        try (Memory handle = new Memory(8); Memory queueName = RequestQueue.utf16("jetty-httpsys-protected-test"))
+        {
+            assertEquals(Layout.ERROR_ACCESS_DENIED, HttpApi.HttpCreateRequestQueue(HttpApi.HTTPAPI_VERSION_2, queueName, null,
+                Layout.HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING, handle));
+        }
+        finally
+        {
+            HttpEmu.setElevated(true);
+        }
+        server.stop();
+        // a descriptor that does not parse fails the start with what was wrong
+        server = new Server();
+        HttpSysConnector bad = new HttpSysConnector(server, "http://127.0.0.1:" + port + "/");
+        bad.setRequestQueueName("jetty-httpsys-protected-test");
+        bad.setRequestQueueSecurityDescriptor("D:(garbage)");
+        java.io.IOException x = assertThrows(java.io.IOException.class, () -> start(bad));
+        assertTrue(x.getMessage().contains("D:(garbage)"), x.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> bad.setRequestQueueSecurityDescriptor("everyone"));
+    }
 }

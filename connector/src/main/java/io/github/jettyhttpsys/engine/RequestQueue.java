@@ -103,10 +103,20 @@ public final class RequestQueue
                     setConnectionLimit();
                     setAuthentication();
                 }
-                try (Memory queueName = _config.name == null ? null : utf16(_config.name))
+                try (Memory queueName = _config.name == null ? null : utf16(_config.name);
+                     Memory sa = _config.attach || _config.name == null || _config.securityDescriptor == null ? null : securityAttributes())
                 {
                     int flags = _config.attach ? Layout.HTTP_CREATE_REQUEST_QUEUE_FLAG_OPEN_EXISTING : 0;
-                    int rc = HttpApi.HttpCreateRequestQueue(HttpApi.HTTPAPI_VERSION_2, queueName, null, flags, id);
+                    int rc;
+                    try
+                    {
+                        rc = HttpApi.HttpCreateRequestQueue(HttpApi.HTTPAPI_VERSION_2, queueName, sa, flags, id);
+                    }
+                    finally
+                    {
+                        if (sa != null)
+                            io.github.jettyhttpsys.nativeapi.Advapi32.LocalFree(sa.getPointer(Layout.SA_SECURITY_DESCRIPTOR));
+                    }
                     if (rc == Layout.ERROR_ALREADY_EXISTS && _config.createOrAttach && !_config.attach)
                     {
                         // Another process created it first: serve from it as it was configured there.
@@ -173,6 +183,23 @@ public final class RequestQueue
         {
             close();
             throw x;
+        }
+    }
+
+    /** SECURITY_ATTRIBUTES with the descriptor of the configured SDDL; its descriptor is freed by the caller. */
+    private Memory securityAttributes()
+    {
+        try (Memory sddl = utf16(_config.securityDescriptor); Memory out = new Memory(8))
+        {
+            out.setPointer(0, null);
+            if (io.github.jettyhttpsys.nativeapi.Advapi32.ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, 1, out, null) == 0)
+                throw new IllegalArgumentException("Not a security descriptor (SDDL) for the request queue: " + _config.securityDescriptor +
+                    ": " + Layout.describeError(com.sun.jna.Native.getLastError()));
+            Memory sa = new Memory(Layout.SECURITY_ATTRIBUTES_SIZE);
+            sa.clear();
+            sa.setInt(0, Layout.SECURITY_ATTRIBUTES_SIZE);
+            sa.setPointer(Layout.SA_SECURITY_DESCRIPTOR, out.getPointer(0));
+            return sa;
         }
     }
 

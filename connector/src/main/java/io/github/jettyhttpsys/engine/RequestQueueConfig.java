@@ -11,6 +11,8 @@ public final class RequestQueueConfig
     public List<String> urlPrefixes = new ArrayList<>();
     public String name;
     public boolean attach;
+    /** SDDL of the named queue's security descriptor (who may open it), null for HTTP.sys's default. */
+    public String securityDescriptor;
     /** With a name: attach when a queue of that name exists already, else create it. */
     public boolean createOrAttach;
     /** HTTP_503_RESPONSE_VERBOSITY (F-94): 0 Basic (reset), 1 Limited, 2 Full; -1 leaves HTTP.sys's default. */

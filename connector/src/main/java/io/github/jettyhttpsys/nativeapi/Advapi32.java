@@ -46,6 +46,12 @@ public final class Advapi32
 
     public static native int GetLengthSid(Pointer sid);
 
+    /**
+     * @param descriptor receives the PSECURITY_DESCRIPTOR (8 bytes), freed with {@link #LocalFree}
+     * @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/sddl/nf-sddl-convertstringsecuritydescriptortosecuritydescriptorw">ConvertStringSecurityDescriptorToSecurityDescriptorW</a>
+     */
+    public static native int ConvertStringSecurityDescriptorToSecurityDescriptorW(Pointer sddl, int revision, Pointer descriptor, int[] size);
+
     /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/winbase/nf-winbase-localfree">LocalFree</a> */
     public static Pointer LocalFree(Pointer memory)
     {

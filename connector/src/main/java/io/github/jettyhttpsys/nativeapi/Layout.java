@@ -180,6 +180,9 @@ public final class Layout
     public static final int MULTIPLE_KNOWN_COUNT = 8;
     public static final int MULTIPLE_KNOWN_P_HEADERS = 16;
     public static final int HttpHeaderWwwAuthenticate = 29;
+    // SECURITY_ATTRIBUTES: nLength @0, lpSecurityDescriptor @8, bInheritHandle @16
+    public static final int SECURITY_ATTRIBUTES_SIZE = 24;
+    public static final int SA_SECURITY_DESCRIPTOR = 8;
     public static final int HTTP_SSL_INFO_SIZE = 48;
     public static final int SSL_SERVER_CERT_KEY_SIZE = 0;
     public static final int SSL_CONNECTION_KEY_SIZE = 2;
@@ -368,6 +371,8 @@ public final class Layout
         n("HTTP_MULTIPLE_KNOWN_HEADERS.KnownHeaderCount", MULTIPLE_KNOWN_COUNT);
         n("HTTP_MULTIPLE_KNOWN_HEADERS.KnownHeaders", MULTIPLE_KNOWN_P_HEADERS);
         n("HttpHeaderWwwAuthenticate", HttpHeaderWwwAuthenticate);
+        n("SECURITY_ATTRIBUTES", SECURITY_ATTRIBUTES_SIZE);
+        n("SECURITY_ATTRIBUTES.lpSecurityDescriptor", SA_SECURITY_DESCRIPTOR);
         n("HTTP_REQUEST_INFO.InfoLength", REQUEST_INFO_LENGTH);
         n("HTTP_REQUEST_INFO.pInfo", REQUEST_INFO_P_INFO);
         n("HttpRequestInfoTypeSslProtocol", HttpRequestInfoTypeSslProtocol);
