@@ -55,15 +55,34 @@ public class DemoServer
         HttpSysConnector connector = httpsPort > 0
             ? new HttpSysConnector(_server, "http://localhost:" + port + "/", "https://localhost:" + httpsPort + "/")
             : new HttpSysConnector(_server, "http://localhost:" + port + "/");
+        // Windows authentication by HTTP.sys: /whoami asks for a Windows user, every other page is open.
+        connector.setAuthenticationSchemes("Negotiate", "NTLM", "Basic");
         _server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.addServlet(new ServletHolder(new PageServlet()), "/");
         context.addServlet(new ServletHolder(new EventsServlet()), "/events");
+        context.addServlet(new ServletHolder(new WhoAmIServlet()), "/whoami");
+        org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler security = new org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler();
+        security.setAuthenticator(new io.github.jettyhttpsys.HttpSysAuthenticator());
+        org.eclipse.jetty.ee10.servlet.security.ConstraintMapping whoami = new org.eclipse.jetty.ee10.servlet.security.ConstraintMapping();
+        whoami.setPathSpec("/whoami");
+        whoami.setConstraint(org.eclipse.jetty.security.Constraint.ANY_USER);
+        security.addConstraintMapping(whoami);
+        context.setSecurityHandler(security);
         _server.setHandler(context);
     }
 
+    /** On the emulator there is no Windows account: one demo account stands in (Basic in the browser). */
+    static final String DEMO_USER = "DEMO\\guest";
+    static final String DEMO_PASSWORD = "guest";
+
     public void start() throws Exception
     {
+        if (io.github.jettyhttpsys.emulator.HttpEmu.isAvailable())
+        {
+            io.github.jettyhttpsys.emulator.HttpEmu.addAccount(DEMO_USER, DEMO_PASSWORD, "DEMO\\Demo Users");
+            LOG.info("/whoami: sign in as {} with password {} (an account of the emulator)", DEMO_USER, DEMO_PASSWORD);
+        }
         boolean https = _httpsPort > 0 && DemoCertificate.bind(_httpsPort);
         if (_httpsPort > 0 && !https)
             LOG.info("No certificate for https://localhost:{}/: give the thumbprint of one in LocalMachine\\My with -Dhttps.thumbprint=...", _httpsPort);
@@ -104,6 +123,25 @@ public class DemoServer
             catch (IOException | IllegalStateException x)
             {
                 LOG.debug("stream {} gone while broadcasting", e.getKey(), x);
+            }
+        }
+    }
+
+    /** Who HTTP.sys says the browser's user is: the Windows account, its SID and groups. */
+    private static class WhoAmIServlet extends HttpServlet
+    {
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException
+        {
+            io.github.jettyhttpsys.WindowsIdentity w = (io.github.jettyhttpsys.WindowsIdentity)req.getAttribute(io.github.jettyhttpsys.WindowsIdentity.ATTRIBUTE);
+            resp.setContentType("text/plain;charset=utf-8");
+            PrintWriter out = resp.getWriter();
+            out.println("user:   " + req.getUserPrincipal().getName());
+            out.println("scheme: " + req.getAuthType());
+            if (w != null)
+            {
+                out.println("SID:    " + w.getSid());
+                out.println("groups: " + String.join(", ", w.getGroups()));
             }
         }
     }

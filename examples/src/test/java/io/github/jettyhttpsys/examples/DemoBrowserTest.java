@@ -103,4 +103,27 @@ public class DemoBrowserTest
         Files.copy(((TakesScreenshot)first).getScreenshotAs(OutputType.FILE).toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
         assertTrue(Files.size(shot) > 1000);
     }
+
+    @org.junit.jupiter.api.Test
+    public void whoAmIAsksForAWindowsUserAndShowsIt() throws Exception
+    {
+        int port;
+        try (ServerSocket s = new ServerSocket(0))
+        {
+            port = s.getLocalPort();
+        }
+        demo = new DemoServer(port);
+        demo.start();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.URI uri = java.net.URI.create("http://localhost:" + port + "/whoami");
+        java.net.http.HttpResponse<String> challenge = client.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.junit.jupiter.api.Assertions.assertEquals(401, challenge.statusCode());
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("Negotiate", "NTLM", "Basic"), challenge.headers().allValues("WWW-Authenticate"));
+        String basic = java.util.Base64.getEncoder().encodeToString((DemoServer.DEMO_USER + ":" + DemoServer.DEMO_PASSWORD).getBytes());
+        java.net.http.HttpResponse<String> me = client.send(java.net.http.HttpRequest.newBuilder(uri).header("Authorization", "Basic " + basic).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.junit.jupiter.api.Assertions.assertEquals(200, me.statusCode());
+        assertTrue(me.body().contains("user:   DEMO\\guest") && me.body().contains("scheme: Basic") && me.body().contains("DEMO\\Demo Users"), me.body());
+    }
 }
