@@ -258,6 +258,37 @@ EMU_EXPORT ULONG HttpEmuAddAccount(PCWSTR domain_user, PCWSTR password, PCWSTR g
     return err;
 }
 
+/* HTTPEMU_ACCOUNTS=FILE at load: accounts for a process nobody can call HttpEmuAddAccount in (a
+ * jetty-home started by a test). One per line, "DOMAIN\\user:password:DOMAIN\\Group,DOMAIN\\Group";
+ * '#' starts a comment. ASCII only. */
+__attribute__((constructor)) static void accounts_from_environment(void)
+{
+    const char *path = getenv("HTTPEMU_ACCOUNTS");
+    if (path == NULL || *path == 0) return;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) { fprintf(stderr, "httpapi emulator: HTTPEMU_ACCOUNTS %s: cannot open\n", path); return; }
+    char line[1024];
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[0] == 0 || line[0] == '#') continue;
+        char *pw = strchr(line, ':');
+        char *groups = pw ? strchr(pw + 1, ':') : NULL;
+        if (pw == NULL) { fprintf(stderr, "httpapi emulator: HTTPEMU_ACCOUNTS: no password in a line\n"); continue; }
+        *pw++ = 0;
+        if (groups) *groups++ = 0;
+        WCHAR u[260], p[256], g[1024];
+        size_t i;
+        for (i = 0; line[i] && i < 259; i++) u[i] = (WCHAR)(unsigned char)line[i];
+        u[i] = 0;
+        for (i = 0; pw[i] && i < 255; i++) p[i] = (WCHAR)(unsigned char)pw[i];
+        p[i] = 0;
+        for (i = 0; groups && groups[i] && i < 1023; i++) g[i] = (WCHAR)(unsigned char)groups[i];
+        g[i] = 0;
+        if (HttpEmuAddAccount(u, p, g) != NO_ERROR) fprintf(stderr, "httpapi emulator: HTTPEMU_ACCOUNTS: bad account %s\n", line);
+    }
+    fclose(f);
+}
+
 EMU_EXPORT ULONG HttpEmuClearAccounts(void)
 {
     pthread_mutex_lock(&g_tok_lock);

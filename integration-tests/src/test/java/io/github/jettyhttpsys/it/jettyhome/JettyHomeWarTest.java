@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.util.Base64;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,10 @@ public class JettyHomeWarTest
         assertEquals(0, add.exitValue(), Files.readString(base.resolve("add-modules.log")));
         Path ini = base.resolve("start.d/httpsys.ini");
         assertTrue(Files.isRegularFile(ini), "start.d/httpsys.ini was not created");
-        Files.writeString(ini, Files.readString(ini) + "\njetty.httpsys.urlPrefixes=http://+:" + port + "/\n");
+        Files.writeString(ini, Files.readString(ini) + "\njetty.httpsys.urlPrefixes=http://+:" + port + "/\n" +
+            "jetty.httpsys.authenticationSchemes=Basic\njetty.httpsys.basicRealm=jetty-home\n");
+        // The emulator's stand-in for a Windows account, read by the jetty-home process at load.
+        Files.writeString(base.resolve("accounts.txt"), "EMU\\carol:pass-1:EMU\\Staff\n");
         // Jetty's own HTTP connector beside it, to show that the pinned context is HTTP.sys's only.
         Path httpIni = base.resolve("start.d/http.ini");
         Files.writeString(httpIni, Files.readString(httpIni) + "\njetty.http.host=127.0.0.1\njetty.http.port=" + httpPort + "\n");
@@ -77,7 +81,9 @@ public class JettyHomeWarTest
             """);
         Files.writeString(base.resolve("webapps/pinned.properties"), "environment: ee10\n");
 
-        Process server = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString())
+        ProcessBuilder serverBuilder = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString());
+        serverBuilder.environment().put("HTTPEMU_ACCOUNTS", base.resolve("accounts.txt").toString());
+        Process server = serverBuilder
             .directory(base.toFile()).redirectErrorStream(true).redirectOutput(base.resolve("server.log").toFile()).start();
         try
         {
@@ -92,6 +98,18 @@ public class JettyHomeWarTest
             HttpResponse<String> notPinned = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/pinned/hello"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(404, notPinned.statusCode(), "the @httpsys context must not be served by the other connector");
+
+            // The WAR's <auth-method>WINDOWS</auth-method>: HTTP.sys authenticates, Jetty's security sees the user.
+            URI who = URI.create("http://127.0.0.1:" + port + "/sample/whoami");
+            HttpResponse<String> challenge = client.send(HttpRequest.newBuilder(who).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, challenge.statusCode());
+            assertEquals("Basic realm=\"jetty-home\"", challenge.headers().firstValue("WWW-Authenticate").orElse(""));
+            String credentials = Base64.getEncoder().encodeToString("EMU\\carol:pass-1".getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> carol = client.send(HttpRequest.newBuilder(who).header("Authorization", "Basic " + credentials)
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, carol.statusCode(), carol.body());
+            assertEquals("EMU\\carol|Basic|staff=true", carol.body());
 
             // A long poll whose client vanishes (RST) in the middle.
             try (Socket s = new Socket("127.0.0.1", port))
