@@ -147,16 +147,8 @@ public final class UrlReservations
             throw new IllegalArgumentException("a URL prefix such as http://+:80/app/ (scheme, host, port, path ending with /): " + prefix);
     }
 
-    /** A NUL-terminated UTF-16LE string read char by char. */
     private static String utf16z(Pointer p)
     {
-        StringBuilder b = new StringBuilder();
-        for (long i = 0; ; i += 2)
-        {
-            char c = (char)p.getShort(i);
-            if (c == 0)
-                return b.toString();
-            b.append(c);
-        }
+        return io.github.jettyhttpsys.nativeapi.AccessToken.utf16z(p);
     }
 }

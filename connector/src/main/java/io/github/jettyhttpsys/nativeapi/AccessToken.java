@@ -130,8 +130,11 @@ public final class AccessToken
         }
     }
 
-    /** A NUL-terminated UTF-16LE string read as 16-bit units (never as the platform's wchar_t). */
-    static String utf16z(Pointer p)
+    /**
+     * @param p a NUL-terminated UTF-16LE string in native memory
+     * @return it, read as 16-bit units (never as the platform's wchar_t)
+     */
+    public static String utf16z(Pointer p)
     {
         StringBuilder b = new StringBuilder();
         for (long i = 0; ; i += 2)
