@@ -653,7 +653,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
         }
     }
 
-    boolean isGoAwayRefused()
+    /** @return whether HTTP.sys refused the GOAWAY flag, so Connection: close on HTTP/2 ends the stream only */
+    @ManagedAttribute("HTTP.sys refused GOAWAY (Windows before 19H2)")
+    public boolean isGoAwayRefused()
     {
         return _goAwayRefused;
     }

@@ -366,6 +366,22 @@ public class Http2Test
     }
 
     @Test
+    public void aWindowsThatRefusesGoAwayGetsTheResponseWithoutIt() throws Exception
+    {
+        String base = startHttpSys();
+        // Windows before 19H2 refuses HTTP_SEND_RESPONSE_FLAG_GOAWAY (F-157): the send goes again without it
+        HttpEmu.failNext("HttpSendHttpResponse", 1, io.github.jettyhttpsys.nativeapi.Layout.ERROR_INVALID_PARAMETER);
+        ContentResponse response = get(base + "/close");
+        assertEquals(200, response.getStatus());
+        assertEquals("bye", response.getContentAsString());
+        HttpSysConnector connector = (HttpSysConnector)server.getConnectors()[0];
+        assertTrue(connector.isGoAwayRefused());
+        long calls = HttpEmu.callCount("HttpSendHttpResponse");
+        assertEquals("bye", get(base + "/close").getContentAsString()); // and is not tried again
+        assertEquals(calls + 1, HttpEmu.callCount("HttpSendHttpResponse"));
+    }
+
+    @Test
     public void trailersOnTheWireAreATrailingHeadersFrame() throws Exception
     {
         String base = startHttpSys();

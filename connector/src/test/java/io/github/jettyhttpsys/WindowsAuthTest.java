@@ -274,4 +274,44 @@ public class WindowsAuthTest
             List.of("curl", "-s", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", "--negotiate", "-u", ":", "http://localhost:" + port + "/secure/x"));
         assertEquals("401", anonymous.trim());
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    public void jettysSpnegoClientAndKerberosCredentialCachingOnAKeepAliveConnection(boolean caching) throws Exception
+    {
+        Map<String, String> env = realm();
+        HttpSysConnector c = connector("Negotiate");
+        c.setKerberosCredentialCaching(caching);
+        start(HttpSysAuthenticator.AUTH_METHOD, c);
+        String realmName = env.get("KDC_REALM");
+        String domain = realmName.substring(0, realmName.indexOf('.'));
+        String user = env.get("KDC_USER");
+        String account = domain + "\\" + user.substring(0, user.indexOf('@'));
+        HttpEmu.addAccount(account, "unused", domain + "\\Staff");
+        System.setProperty("java.security.krb5.conf", env.get("KRB5_CONFIG"));
+        org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+        client.start();
+        try
+        {
+            java.net.URI uri = java.net.URI.create("http://localhost:" + port + "/");
+            org.eclipse.jetty.client.SPNEGOAuthentication spnego = new org.eclipse.jetty.client.SPNEGOAuthentication(uri);
+            spnego.setUserName(user);
+            spnego.setUserPassword(env.get("KDC_PASSWORD"));
+            spnego.setServiceName("HTTP");
+            client.getAuthenticationStore().addAuthentication(spnego);
+            // Jetty's client answers the 401 with a Kerberos token (SPNEGO); HTTP.sys authenticates it
+            org.eclipse.jetty.client.ContentResponse first = client.newRequest(uri.resolve("/secure/x")).timeout(20, TimeUnit.SECONDS).send();
+            assertEquals(200, first.getStatus(), first.getContentAsString());
+            assertEquals(account + "|Negotiate|staff=true|true|cached=false|groups=false", first.getContentAsString());
+            // The next request on the keep-alive connection carries no token: with caching HTTP.sys authenticates it
+            // from the connection's Kerberos context; without, it is anonymous, challenged, and authenticated anew (F-137).
+            org.eclipse.jetty.client.ContentResponse second = client.newRequest(uri.resolve("/secure/y")).timeout(20, TimeUnit.SECONDS).send();
+            assertEquals(200, second.getStatus(), second.getContentAsString());
+            assertEquals(account + "|Negotiate|staff=true|true|cached=" + caching + "|groups=false", second.getContentAsString());
+        }
+        finally
+        {
+            client.stop();
+        }
+    }
 }
