@@ -540,6 +540,7 @@ static void test_one_outstanding_and_flow_control(void)
     HTTP_REQUEST *r = open_ws(&s, &p, NULL, buf, sizeof(buf));
     if (r == NULL || !upgrade_checked(&s, &p, r->RequestId)) { peer_close(&p); server_close(&s); return; }
     HTTP_REQUEST_ID id = r->RequestId;
+    HttpEmuSetStrict(1);
     unsigned char a[64], b2[64];
     OVERLAPPED r1, r2;
     CHECK_EQ(read_ov(&s, id, a, sizeof(a), &r1), ERROR_IO_PENDING);
@@ -552,6 +553,12 @@ static void test_one_outstanding_and_flow_control(void)
     HTTP_DATA_CHUNK c1, c2;
     CHECK_EQ(write_ov(&s, id, data, big, HTTP_SEND_RESPONSE_FLAG_MORE_DATA, &w1, &c1), ERROR_IO_PENDING);
     CHECK_EQ(write_ov(&s, id, "x", 1, HTTP_SEND_RESPONSE_FLAG_MORE_DATA, &w2, &c2), ERROR_BAD_COMMAND);
+    /* the caller's buffer is read as it goes to the socket, until the send completes (not copied at the
+     * call, even with BUFFER_DATA): a byte changed now reaches the client */
+    unsigned char *expect = malloc(big);
+    memcpy(expect, data, big);
+    data[big - 1] ^= 0x5a;
+    expect[big - 1] ^= 0x5a;
     ULONG st = 1, n = 0;
     CHECK(!wait_ov(&s, &w1, &st, &n, 200));
     /* the read completes while the write is pending (full duplex) */
@@ -569,7 +576,10 @@ static void test_one_outstanding_and_flow_control(void)
     CHECK_EQ(n, big);
     pthread_join(t, NULL);
     CHECK_EQ(x.done, big);
-    CHECK(memcmp(got, data, big) == 0);
+    CHECK(memcmp(got, expect, big) == 0);
+    CHECK(data[0] == 0xDD && data[big - 1] == 0xDD); /* strict mode: the buffer was poisoned at completion */
+    fill_pattern(data, big, 4);
+    free(expect);
     /* flow control: the client writes until TCP stops it; the emulator holds a bounded amount */
     int fl = fcntl(p.fd, F_GETFL);
     fcntl(p.fd, F_SETFL, fl | O_NONBLOCK);
@@ -588,6 +598,7 @@ static void test_one_outstanding_and_flow_control(void)
     CHECK_EQ(read_exact(&s, id, got, sent), sent);
     CHECK(memcmp(got, data, sent) == 0);
     CHECK_EQ(cancel(&s, id), NO_ERROR);
+    HttpEmuSetStrict(0);
     free(data);
     free(got);
     peer_close(&p);
@@ -713,6 +724,34 @@ static void test_server_cancel(void)
     CHECK_EQ(read_ov(&s, id, got, sizeof(got), &rov), ERROR_CONNECTION_INVALID);
     peer_close(&p);
     server_close(&s);
+    CHECK(counters_zero(3000));
+}
+
+/* F-84: closing the queue cancels an upgraded request like any other: the read ends with
+ * ERROR_OPERATION_ABORTED and the client sees a reset. */
+static void test_queue_close(void)
+{
+    server s;
+    server_open(&s, 0);
+    peer p;
+    static char buf[16384] __attribute__((aligned(8)));
+    HTTP_REQUEST *r = open_ws(&s, &p, NULL, buf, sizeof(buf));
+    if (r == NULL || !upgrade_checked(&s, &p, r->RequestId)) { peer_close(&p); server_close(&s); return; }
+    OVERLAPPED rov;
+    unsigned char got[64];
+    CHECK_EQ(read_ov(&s, r->RequestId, got, sizeof(got), &rov), ERROR_IO_PENDING);
+    CHECK_EQ(HttpCloseRequestQueue(s.queue), NO_ERROR);
+    ULONG st = 0, n = 0;
+    OVERLAPPED *ov = take_completion(s.port, &n, &st, 5000);
+    CHECK(ov == &rov);
+    CHECK_EQ(st, ERROR_OPERATION_ABORTED);
+    char back[16];
+    CHECK_EQ(peer_read_some(&p, back, sizeof(back)), -1);
+    peer_close(&p);
+    CHECK_EQ(HttpCloseUrlGroup(s.group), NO_ERROR);
+    CHECK_EQ(HttpCloseServerSession(s.session), NO_ERROR);
+    CHECK(CloseHandle(s.port));
+    CHECK_EQ(HttpTerminate(HTTP_INITIALIZE_SERVER | HTTP_INITIALIZE_CONFIG, NULL), NO_ERROR);
     CHECK(counters_zero(3000));
 }
 
@@ -941,6 +980,7 @@ int main(int argc, char **argv)
     RUN(test_client_rst_plain);
     RUN(test_client_rst_tls);
     RUN(test_server_cancel);
+    RUN(test_queue_close);
     RUN(test_refusals);
     RUN(test_no_http_timers);
     RUN(test_h2_refuses_opaque);
