@@ -531,13 +531,14 @@ void emu_req_finished_send(req *r)
 {
     conn *c = r->c;
     if (c->h2parent != NULL) { emu_h2_req_finished(r); return; } /* no drain, no next request on a stream */
-    if (!r->body_complete && !r->close_after) {
+    if (!r->body_complete && !r->close_after && !r->opaque) {
         r->final_at = emu_now();
         r->body_len = r->body_off = 0;
         emu_conn_process(c);
         return;
     }
-    int close = r->close_after || !r->body_complete;
+    /* F-150: an opaque stream's final send ends the connection (FIN after its bytes): nothing HTTP follows. */
+    int close = r->close_after || !r->body_complete || r->opaque;
     c->cur = NULL;
     c->served++;
     emu_req_fail_ops(r, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID);
@@ -1153,6 +1154,9 @@ EMU_EXPORT ULONG HttpReceiveRequestEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULON
     if (q == NULL) { err = ERROR_INVALID_HANDLE; goto out; }       /* F-45 */
     if ((r = app_req(q, id)) == NULL) { err = take_cut(q, id) ? ERROR_OPERATION_ABORTED : ERROR_CONNECTION_INVALID; goto out; } /* F-184 */
     if (buf == NULL || len == 0) { err = ERROR_INVALID_PARAMETER; goto out; }
+    /* F-149: one read outstanding on an opaque stream (as HttpListener keeps it); a second is refused
+     * with the code a second concurrent send gets (F-63) — stand-in, open question 38. */
+    if (r->opaque && r->body_ops != NULL) { err = ERROR_BAD_COMMAND; goto out; }
     if (r->body_complete && r->body_len == 0 && r->body_ops == NULL) {
         /* F-46: EOF is synchronous even for an overlapped call; no packet. */
         r->body_eof_seen = 1;
@@ -1369,6 +1373,29 @@ static ULONG send_h2_response(queue *q, req *r, ULONG flags, PHTTP_RESPONSE resp
     return start_send(r, q, flags, (ULONG)body, !more, &given, bytes, ov);
 }
 
+/* Can this response upgrade the request to an opaque stream? F-144: only a 101; F-151: never on h2;
+ * F-147: only a request whose body (if any) the application has read to the end, and not HTTP/1.0;
+ * F-146: the response names the protocol in Upgrade (Windows 8.1 refuses it otherwise). Stand-ins
+ * where Windows is not known, chosen harsh: OPAQUE without MORE_DATA (the stream would be over at once)
+ * or with DISCONNECT is refused too (open question 39). */
+static ULONG check_opaque(const req *r, ULONG flags, const HTTP_RESPONSE *resp)
+{
+    if (resp->StatusCode != 101) return ERROR_INVALID_PARAMETER;
+    if (r->c->h2parent != NULL) return ERROR_INVALID_PARAMETER;
+    if (!(flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA) || (flags & HTTP_SEND_RESPONSE_FLAG_DISCONNECT))
+        return ERROR_INVALID_PARAMETER;
+    if (r->h.minor == 0) return ERROR_INVALID_PARAMETER;
+    if (r->body_kind != BODY_NONE && !(r->body_complete && r->body_len == 0)) return ERROR_INVALID_PARAMETER;
+    const HTTP_KNOWN_HEADER *up = &resp->Headers.KnownHeaders[HttpHeaderUpgrade];
+    int has_upgrade = up->RawValueLength > 0 && up->pRawValue != NULL;
+    for (USHORT i = 0; !has_upgrade && i < resp->Headers.UnknownHeaderCount && resp->Headers.pUnknownHeaders; i++) {
+        const HTTP_UNKNOWN_HEADER *u = &resp->Headers.pUnknownHeaders[i];
+        has_upgrade = u->NameLength == 7 && u->pName != NULL && strncasecmp(u->pName, "Upgrade", 7) == 0 &&
+                      u->RawValueLength > 0;
+    }
+    return has_upgrade ? NO_ERROR : ERROR_INVALID_PARAMETER;
+}
+
 EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags, PHTTP_RESPONSE resp,
                                       PHTTP_CACHE_POLICY cache, PULONG bytes, PVOID r1, ULONG r2, LPOVERLAPPED ov,
                                       PHTTP_LOG_DATA log)
@@ -1390,6 +1417,8 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     int h2 = r->c->h2parent != NULL;
     if ((err = check_chunks(resp->EntityChunkCount, 100, resp->pEntityChunks, &body, h2 && !more)) != NO_ERROR) goto out;
     if (resp->StatusCode < 100 || resp->StatusCode > 999) { err = ERROR_INVALID_PARAMETER; goto out; }
+    int opaque = (flags & HTTP_SEND_RESPONSE_FLAG_OPAQUE) != 0;
+    if (opaque && (err = check_opaque(r, flags, resp)) != NO_ERROR) goto out;
     if (h2) { err = send_h2_response(q, r, flags, resp, body, bytes, ov); goto out; }
     char *hb = NULL;
     size_t hl = 0, hc = 0;
@@ -1408,6 +1437,9 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
         if (kh[i].RawValueLength == 0 || kh[i].pRawValue == NULL) continue;
         /* F-182: a known-slot "Connection: close" is dropped and closes nothing; only the DISCONNECT flag closes. */
         if (i == HttpHeaderConnection && emu_list_has(kh[i].pRawValue, kh[i].RawValueLength, "close")) continue;
+        /* F-146, F-53: HTTP.sys does not send a known-slot Connection on an opaque 101; "Connection: Upgrade"
+         * reaches the client only from the unknown-header list. */
+        if (i == HttpHeaderConnection && opaque) continue;
         if (i == HttpHeaderContentLength) has_cl = 1;
         if (i == HttpHeaderConnection) has_connection = 1;
         if (i == HttpHeaderTransferEncoding && kh[i].RawValueLength >= 7 &&
@@ -1454,6 +1486,7 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     }
     if (more && !has_cl && !has_te_chunked && !bodiless) r->close_after = 1; /* F-58: close-delimited */
     if (flags & HTTP_SEND_RESPONSE_FLAG_DISCONNECT) r->close_after = 1;
+    if (opaque) r->close_after = 0; /* the connection lives on as the opaque stream (F-150) */
     if (r->close_after && !has_connection) append_str(&hb, &hl, &hc, "Connection: close\r\n"); /* F-62 */
     append_str(&hb, &hl, &hc, "\r\n");
     r->response_started = 1;
@@ -1469,6 +1502,7 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     write_chunks(r, resp->EntityChunkCount, resp->pEntityChunks, &given);
     unsigned long long wire = hl + body;
     free(hb);
+    if (opaque) emu_conn_upgrade(r); /* F-144: from the moment the 101 is issued, every byte is entity body */
     /* F-60: the completion counts every byte written for this call. */
     err = start_send(r, q, flags, (ULONG)wire, !more, &given, bytes, ov);
 out:
@@ -1491,7 +1525,14 @@ EMU_EXPORT ULONG HttpSendResponseEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULONG 
     if (q == NULL) { err = ERROR_INVALID_HANDLE; goto out; }
     if ((r = app_req(q, id)) == NULL) { err = ERROR_CONNECTION_INVALID; goto out; } /* F-25 */
     if (!r->response_started) { err = ERROR_INVALID_PARAMETER; goto out; }
-    if (r->sends_pending > 0) { err = ERROR_BAD_COMMAND; goto out; } /* F-63 */
+    if (flags & HTTP_SEND_RESPONSE_FLAG_OPAQUE) { err = ERROR_INVALID_PARAMETER; goto out; } /* F-144: the 101's flag only */
+    /* F-169: DISCONNECT with MORE_DATA is undefined; on an opaque stream (where HttpListener ends with a plain
+     * zero-chunk DISCONNECT, F-145) the emulator refuses it rather than guess. */
+    if (r->opaque && (flags & HTTP_SEND_RESPONSE_FLAG_DISCONNECT) && (flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA)) {
+        err = ERROR_INVALID_PARAMETER;
+        goto out;
+    }
+    if (r->sends_pending > 0) { err = ERROR_BAD_COMMAND; goto out; } /* F-63, F-149: one write outstanding */
     int final = !(flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA);
     if ((err = check_chunks(count, 9999, chunks, &body, r->c->h2parent != NULL && final)) != NO_ERROR) goto out;
     if (flags & HTTP_SEND_RESPONSE_FLAG_DISCONNECT) r->close_after = 1;

@@ -3,7 +3,9 @@
  * connections: reading request heads and bodies, holding pipelined requests back (F-67),
  * writing responses with back-pressure, lingering close, resets, and the timers of
  * HTTP_TIMEOUT_LIMIT_INFO (F-96..F-99). A TLS connection that chose h2 hands its bytes to h2.c,
- * whose streams are connections here too, without a socket (emu_conn_new_stream).
+ * whose streams are connections here too, without a socket (emu_conn_new_stream). A request upgraded
+ * by an OPAQUE 101 (emu_conn_upgrade) turns the rest of the connection into its body, both ways,
+ * with no HTTP framing and no HTTP timers (F-144..F-150).
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -168,7 +170,10 @@ void emu_conn_update_events(conn *c)
     int write_waits = tls && c->tls_write_wants_read; /* SSL_write needs the client's handshake bytes */
     int in = c->reading || write_waits;
     int out = (c->writing && !write_waits) || (tls && (c->tls_read_wants_write || (c->reading && emu_tls_pending(c))));
-    struct epoll_event ev = {.events = EPOLLRDHUP | (in ? EPOLLIN : 0) | (out ? EPOLLOUT : 0), .data.ptr = c};
+    /* EPOLLRDHUP is level-triggered: once the FIN is known (or waits behind unread bytes) it would wake
+     * the loop for ever; a reset still shows as EPOLLERR, which epoll reports unasked. */
+    int rdhup = !c->peer_fin && !c->rdhup_seen;
+    struct epoll_event ev = {.events = (rdhup ? EPOLLRDHUP : 0) | (in ? EPOLLIN : 0) | (out ? EPOLLOUT : 0), .data.ptr = c};
     epoll_ctl(g_epoll, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -244,8 +249,8 @@ static void conn_destroy(conn *c, int reset)
 void emu_conn_peer_gone(conn *c)
 {
     req *r = c->cur;
-    ULONG read_err = ERROR_NETNAME_DELETED;
-    if (r != NULL && r->state == R_ACTIVE && !r->body_complete) {
+    ULONG read_err = ERROR_NETNAME_DELETED; /* F-148: also what an opaque stream's read gets on a reset */
+    if (r != NULL && r->state == R_ACTIVE && !r->body_complete && !r->opaque) {
         read_err = ERROR_OPERATION_ABORTED;
         emu_req_remember_cut(r);
     }
@@ -327,6 +332,33 @@ void emu_conn_begin_close(conn *c)
     }
 }
 
+/* F-144, F-148: the 101 with OPAQUE was issued: every later byte from the client is body of r, read
+ * through HttpReceiveRequestEntityBody as it arrives. Bytes that came in behind the request head (a
+ * client that did not wait for the 101) are the first of them. */
+void emu_conn_upgrade(req *r)
+{
+    conn *c = r->c;
+    r->opaque = 1;
+    r->body_kind = BODY_OPAQUE;
+    r->body_left = 0;
+    r->body_eof_seen = 0;
+    r->continue_sent = 1; /* no 100 Continue on a raw stream */
+    r->close_after = 0;   /* the stream ends by a final send, DISCONNECT, a cancel or the client (F-150) */
+    size_t cap = c->in_len > BODY_BUFFER_MAX ? c->in_len : BODY_BUFFER_MAX;
+    if (r->body_cap < cap) {
+        char *n = realloc(r->body, cap);
+        if (n == NULL) abort();
+        r->body = n;
+        r->body_cap = cap;
+    }
+    r->body_off = r->body_len = 0;
+    if (c->in_len > 0) memcpy(r->body, c->in, c->in_len);
+    r->body_len = c->in_len;
+    c->in_len = 0;
+    r->body_complete = c->peer_fin; /* a FIN that came before the 101: EOF after those bytes */
+    emu_conn_process(c);
+}
+
 void emu_http_date(char *buf, size_t len)
 {
     /* Formatted once a second (callers hold g_emu_lock, which guards the cache). */
@@ -400,14 +432,16 @@ static void conn_feed_body(conn *c)
         char *end = r->body + r->body_off + r->body_len;
         size_t room = r->body_cap - r->body_off - r->body_len;
         size_t consumed = 0, produced = 0;
-        if (r->body_kind == BODY_LENGTH) {
+        if (r->body_kind == BODY_LENGTH || r->body_kind == BODY_OPAQUE) {
             size_t n = c->in_len;
-            if (n > r->body_left) n = (size_t)r->body_left;
+            if (r->body_kind == BODY_LENGTH && n > r->body_left) n = (size_t)r->body_left;
             if (n > room) n = room;
             memcpy(end, c->in, n);
             consumed = produced = n;
-            r->body_left -= n;
-            if (r->body_left == 0) r->body_complete = 1;
+            if (r->body_kind == BODY_LENGTH) {
+                r->body_left -= n;
+                if (r->body_left == 0) r->body_complete = 1;
+            }
         } else {
             int rc = emu_chunked_decode(&r->chunk, c->in, c->in_len, &consumed, end, room, &produced);
             if (rc == EMU_CHUNK_ERROR) {
@@ -531,6 +565,7 @@ void emu_conn_process(conn *c)
     /* Read while there is room: a full input buffer or body buffer pauses the client (back-pressure). */
     int want = c->closing || (c->in_len < IN_BUFFER_MAX && (c->cur == NULL || c->cur->body_len < BODY_BUFFER_MAX));
     if (c->cur && c->cur->body_complete && c->in_len >= IN_BUFFER_MAX) want = 0;
+    if (c->peer_fin && !c->closing) want = 0; /* nothing more comes; a reset still shows as EPOLLERR */
     conn_set_reading(c, want);
     emu_conn_account(c);
 }
@@ -538,6 +573,17 @@ void emu_conn_process(conn *c)
 static void conn_on_fin(conn *c)
 {
     c->peer_fin = 1;
+    if (c->cur != NULL && c->cur->opaque) {
+        /* F-148: the client half-closed its opaque stream: the reads get what arrived, then ERROR_HANDLE_EOF;
+         * the application may still write (a WebSocket close frame) until it ends the stream (F-150).
+         * F-73: the Ex waits fire on the FIN, the v1 waits when the connection closes. */
+        c->cur->body_complete = 1;
+        emu_req_deliver_body(c->cur);
+        conn_fire_ex_waits(c);
+        if (c->reading) conn_set_reading(c, 0);
+        else emu_conn_update_events(c);
+        return;
+    }
     if (c->cur == NULL) {
         emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 0);
         return;
@@ -584,24 +630,28 @@ static void conn_on_readable_inner(conn *c)
             return;
         }
         req *r = c->cur;
-        if (r != NULL && c->in_len == 0 && r->body_kind == BODY_LENGTH && !r->body_complete &&
-            (r->state == R_ACTIVE || r->state == R_FINAL) && r->body_cap == BODY_BUFFER_MAX) {
-            /* A body of known length goes straight into the body buffer: one copy less. */
+        if (r != NULL && c->in_len == 0 && (r->body_kind == BODY_LENGTH || r->body_kind == BODY_OPAQUE) &&
+            !r->body_complete && (r->state == R_ACTIVE || r->state == R_FINAL) && r->body_cap >= BODY_BUFFER_MAX) {
+            /* A body of known length, or an opaque stream, goes straight into the body buffer: one copy less;
+             * a full buffer stops reading the socket, so a client the application does not read is held back. */
             if (r->body_off > 0 && r->body_off + r->body_len == r->body_cap) {
                 memmove(r->body, r->body + r->body_off, r->body_len);
                 r->body_off = 0;
             }
             size_t room = r->body_cap - r->body_off - r->body_len;
             if (r->state == R_FINAL) room = r->body_cap; /* draining (F-49): overwrite */
-            if (room > r->body_left) room = (size_t)r->body_left;
+            if (r->body_kind == BODY_LENGTH && room > r->body_left) room = (size_t)r->body_left;
+            if (r->body_kind == BODY_OPAQUE && r->state == R_ACTIVE && r->body_len >= BODY_BUFFER_MAX) room = 0;
             if (room == 0) { conn_set_reading(c, 0); return; }
             char *end = r->state == R_FINAL ? r->body : r->body + r->body_off + r->body_len;
             ssize_t n = conn_recv(c, end, room);
             if (n > 0) {
                 c->last_activity = r->body_activity = emu_now();
-                r->body_left -= (uint64_t)n;
                 r->bytes_received += (uint64_t)n;
-                if (r->body_left == 0) r->body_complete = 1;
+                if (r->body_kind == BODY_LENGTH) {
+                    r->body_left -= (uint64_t)n;
+                    if (r->body_left == 0) r->body_complete = 1;
+                }
                 if (r->state == R_FINAL) {
                     if (r->body_complete && r->sends_pending == 0) emu_req_finished_send(r); /* drain done */
                 } else {
@@ -733,6 +783,7 @@ static void conn_on_event(conn *c, uint32_t events)
         ssize_t n = recv(c->fd, &b, 1, MSG_PEEK);
         if (n == 0) conn_on_fin(c);
         else if (n < 0 && errno != EAGAIN) emu_conn_peer_gone(c);
+        else if (n > 0) { c->rdhup_seen = 1; emu_conn_update_events(c); } /* read later, when reading resumes */
         if (c->closed) return;
     }
     if (c->ssl != NULL && (events & EPOLLOUT) && (c->tls_read_wants_write || (c->reading && emu_tls_pending(c)))) {
@@ -796,6 +847,9 @@ static void scan_timers(double now)
                 } else if (c->in_len == 0 && c->out_head == NULL && now - c->last_activity > t.idle && emu_h2_idle(c)) {
                     conn_destroy(c, 0); /* IdleConnection */
                 }
+            } else if (r->opaque) {
+                /* F-150: no HTTP timer applies to an upgraded connection (stand-in: EntityBody, Drain,
+                 * IdleConnection, MinSendRate all off); it ends when the application or the client ends it. */
             } else if (r->state == R_QUEUED && now - r->queued_at > t.request_queue) {
                 emu_conn_abort(c, ERROR_CONNECTION_INVALID, ERROR_CONNECTION_INVALID, 1); /* F-95 */
             } else if (r->state == R_FINAL && !r->body_complete && r->sends_pending == 0 &&

@@ -150,6 +150,7 @@ typedef struct conn {
     int reading;           /* EPOLLIN armed */
     int writing;           /* EPOLLOUT armed */
     int peer_fin;
+    int rdhup_seen;        /* the client's FIN is behind unread bytes while reading is paused: no EPOLLRDHUP until read */
     int closing;           /* lingering close after the last response */
     int closed;
     int close_after_flush;
@@ -171,7 +172,7 @@ typedef struct conn {
 } conn;
 
 enum { R_QUEUED, R_BOUND, R_ACTIVE, R_FINAL };
-enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED };
+enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_OPAQUE }; /* BODY_OPAQUE: after a 101 with OPAQUE (F-144) */
 
 typedef struct req {
     ULONGLONG id;
@@ -199,6 +200,7 @@ typedef struct req {
     int response_started;
     int is_head;
     int close_after;
+    int opaque;            /* upgraded by a 101 with HTTP_SEND_RESPONSE_FLAG_OPAQUE: a raw byte stream (F-144..F-150) */
     double queued_at, body_activity, final_at;
     struct emu_req_auth *auth; /* auth.c: the outcome of authentication, NULL when auth is off (F-138) */
     struct req *hnext, *qnext;
@@ -273,6 +275,7 @@ void emu_listener_release(listener *l);
 void emu_conn_abort(conn *c, ULONG read_err, ULONG send_err, int reset);
 void emu_conn_peer_gone(conn *c); /* the client went away: FIN, RST or a failed write */
 void emu_conn_begin_close(conn *c);
+void emu_conn_upgrade(req *r); /* r's 101 with OPAQUE was issued: from now on every byte is its body (F-144, F-148) */
 void emu_conn_bury(conn *c);
 conn *emu_conn_new_stream(conn *parent); /* an h2 stream: no socket, its own id (F-77) */
 
