@@ -105,12 +105,26 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         try (AutoLock ignored = _lock.lock())
         {
             _streams.remove(stream);
-            retire = _streams.isEmpty() && (_disconnected || _waitFailed) && !_removed;
+            retire = _streams.isEmpty() && (_disconnected || _waitFailed) && !_removed && _endPoint.opaque() == null;
             if (retire)
                 _removed = true;
         }
         if (retire)
             _connector.retire(this, null);
+    }
+
+    /** The upgraded stream of this connection ended: nothing more happens on it. */
+    void opaqueEnded(Throwable cause)
+    {
+        boolean retire;
+        try (AutoLock ignored = _lock.lock())
+        {
+            retire = _streams.isEmpty() && !_removed;
+            if (retire)
+                _removed = true;
+        }
+        if (retire)
+            _connector.retire(this, cause);
     }
 
     /**
@@ -167,6 +181,9 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
             _connector.disconnectDetected(streams.size());
         for (HttpSysStream stream : streams)
             stream.onDisconnect(error);
+        OpaqueStream opaque = _endPoint.opaque();
+        if (opaque != null && gone)
+            opaque.onDisconnect(new org.eclipse.jetty.io.EofException("client disconnected: " + Layout.describeError(error)));
         if (retire)
             _connector.retire(this, null);
     }
@@ -278,7 +295,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     }
 
     @Override
-    public EndPoint getEndPoint()
+    public HttpSysEndPoint getEndPoint()
     {
         return _endPoint;
     }

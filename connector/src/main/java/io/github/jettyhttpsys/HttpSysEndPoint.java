@@ -11,8 +11,10 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The virtual endpoint of an {@link HttpSysConnection}: HTTP.sys owns the socket, so nothing is read
- * or written through it. It exists for the code that asks a connection for its endpoint
- * (addresses, idle timeout, secure customizers, connector bookkeeping).
+ * or written through it while it serves HTTP. It exists for the code that asks a connection for its
+ * endpoint (addresses, idle timeout, secure customizers, connector bookkeeping). After an upgrade (a 101
+ * sent in opaque mode, F-144) it reads and writes the request's byte stream ({@link OpaqueStream}) for the
+ * connection Jetty upgraded to.
  */
 class HttpSysEndPoint implements EndPoint
 {
@@ -20,6 +22,9 @@ class HttpSysEndPoint implements EndPoint
     private final long _created = System.currentTimeMillis();
     private volatile long _idleTimeout;
     private volatile boolean _open = true;
+    private volatile OpaqueStream _opaque;          // after a 101: the request's byte stream (F-148)
+    private volatile Connection _upgraded;          // the connection Jetty upgraded to (WebSocket, WebConnection)
+    private volatile boolean _outputShut;
 
     HttpSysEndPoint(HttpSysConnection connection, long idleTimeout)
     {
@@ -61,15 +66,47 @@ class HttpSysEndPoint implements EndPoint
         return _created;
     }
 
+    /** The 101 went out in opaque mode: from now on this endpoint carries the stream. */
+    void opaque(OpaqueStream stream)
+    {
+        _opaque = stream;
+    }
+
+    OpaqueStream opaque()
+    {
+        return _opaque;
+    }
+
+    Connection getUpgradedConnection()
+    {
+        return _upgraded;
+    }
+
+    /** The opaque stream ended: the upgraded connection closes, then the HTTP.sys connection retires. */
+    void opaqueClosed(Throwable cause)
+    {
+        _open = false;
+        Connection upgraded = _upgraded;
+        if (upgraded != null)
+            _connection.getHttpSysConnector().execute(() -> upgraded.onClose(cause));
+        _connection.opaqueEnded(cause);
+    }
+
+    /**
+     * HTTP.sys has no half-close of an opaque stream: its DISCONNECT ends reading too (F-150). So output is
+     * only marked shut here (a WebSocket close handshake still reads the peer's close frame), and the FIN
+     * goes with {@link #close(Throwable)}.
+     */
     @Override
     public void shutdownOutput()
     {
+        _outputShut = true;
     }
 
     @Override
     public boolean isOutputShutdown()
     {
-        return !_open;
+        return !_open || _outputShut;
     }
 
     @Override
@@ -81,19 +118,34 @@ class HttpSysEndPoint implements EndPoint
     @Override
     public void close(Throwable cause)
     {
+        OpaqueStream o = _opaque;
+        if (o != null && _open)
+            o.close(cause);
         _open = false;
     }
 
     @Override
     public int fill(ByteBuffer buffer)
     {
-        throw new UnsupportedOperationException("HTTP.sys owns the socket");
+        OpaqueStream o = _opaque;
+        if (o == null)
+            throw new UnsupportedOperationException("HTTP.sys owns the socket");
+        return o.fill(buffer);
     }
 
     @Override
     public boolean flush(ByteBuffer... buffer)
     {
-        throw new UnsupportedOperationException("HTTP.sys owns the socket");
+        OpaqueStream o = _opaque;
+        if (o == null)
+            throw new UnsupportedOperationException("HTTP.sys owns the socket");
+        if (o.isWriting())
+            return false;
+        o.write(Callback.NOOP, buffer); // a failure fails the next write or read
+        for (ByteBuffer b : buffer)
+            if (b != null)
+                b.position(b.limit()); // copied into the send: consumed, as a socket write consumes it
+        return true;
     }
 
     @Override
@@ -117,25 +169,42 @@ class HttpSysEndPoint implements EndPoint
     @Override
     public void fillInterested(Callback callback) throws ReadPendingException
     {
-        throw new UnsupportedOperationException("HTTP.sys owns the socket");
+        OpaqueStream o = _opaque;
+        if (o == null)
+            throw new UnsupportedOperationException("HTTP.sys owns the socket");
+        o.fillInterested(callback);
     }
 
     @Override
     public boolean tryFillInterested(Callback callback)
     {
-        return false;
+        OpaqueStream o = _opaque;
+        if (o == null || o.isFillInterested())
+            return false;
+        o.fillInterested(callback);
+        return true;
     }
 
     @Override
     public boolean isFillInterested()
     {
-        return false;
+        OpaqueStream o = _opaque;
+        return o != null && o.isFillInterested();
     }
 
     @Override
     public void write(Callback callback, ByteBuffer... buffers) throws WritePendingException
     {
-        callback.failed(new UnsupportedOperationException("HTTP.sys owns the socket"));
+        OpaqueStream o = _opaque;
+        if (o == null)
+        {
+            callback.failed(new UnsupportedOperationException("HTTP.sys owns the socket"));
+            return;
+        }
+        o.write(callback, buffers);
+        for (ByteBuffer b : buffers)
+            if (b != null)
+                b.position(b.limit());
     }
 
     @Override
@@ -147,12 +216,15 @@ class HttpSysEndPoint implements EndPoint
     @Override
     public Connection getConnection()
     {
-        return _connection;
+        Connection upgraded = _upgraded;
+        return upgraded != null ? upgraded : _connection;
     }
 
     @Override
     public void setConnection(Connection connection)
     {
+        if (connection != _connection)
+            _upgraded = connection;
     }
 
     @Override
@@ -166,10 +238,15 @@ class HttpSysEndPoint implements EndPoint
         _open = false;
     }
 
+    /** After the 101 in opaque mode: the new connection takes the stream (Jetty's WebSocket, a servlet WebConnection). */
     @Override
     public void upgrade(Connection newConnection)
     {
-        throw new UnsupportedOperationException("Upgrade over HTTP.sys is not supported");
+        if (_opaque == null)
+            throw new UnsupportedOperationException("Upgrade without a 101 in opaque mode");
+        _upgraded = newConnection;
+        newConnection.onOpen();
+        _opaque.scheduleIdleCheck(_connection.getHttpSysConnector().getScheduler());
     }
 
     @Override

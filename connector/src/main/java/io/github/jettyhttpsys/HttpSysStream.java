@@ -329,6 +329,11 @@ class HttpSysStream implements HttpStream
     @Override
     public void send(MetaData.Request request, MetaData.Response response, boolean last, ByteBuffer content, Callback callback)
     {
+        if (response != null && response.getStatus() == HttpStatus.SWITCHING_PROTOCOLS_101)
+        {
+            upgrade(response, callback);
+            return;
+        }
         if (response != null && HttpStatus.isInterim(response.getStatus()))
         {
             // HTTP.sys answers 100-continue itself (F-51); other interim responses are not sent.
@@ -462,6 +467,67 @@ class HttpSysStream implements HttpStream
             _queue.sendResponse(_requestId, flags, op);
         else
             _queue.sendBody(_requestId, flags, op);
+    }
+
+    /**
+     * A 101: HTTP.sys sends it in opaque mode (F-144…F-147) and the request becomes a byte stream; once it
+     * went out, the endpoint reads and writes that stream, and {@link #succeeded()} hands it to the
+     * connection Jetty upgraded to. Where HTTP.sys cannot (HTTP/2 has no opaque mode, F-151; a Windows without
+     * it), the upgrade fails with a clear error and the application can still answer.
+     */
+    private void upgrade(MetaData.Response response, Callback callback)
+    {
+        Throwable failure;
+        try (AutoLock ignored = _lock.lock())
+        {
+            failure = _failure != null ? _failure : _committed ? new IllegalStateException("response already committed") :
+                ResponseFraming.multiplexed(_version) ? new HttpException.RuntimeException(HttpStatus.HTTP_VERSION_NOT_SUPPORTED_505,
+                    "No upgrade over " + _version + ": HTTP.sys has no opaque mode there (F-151)") : null;
+            if (failure == null)
+                _committed = true;
+        }
+        if (failure != null)
+        {
+            LOG.info("Upgrade refused for request {}: {}", getId(), failure.getMessage());
+            callback.failed(failure);
+            return;
+        }
+        List<String[]> headers;
+        try
+        {
+            headers = ResponseHeaders.build(response, -1, false, false, true, ResponseHeaders.maxHeadBytes(_connector.getHttpConfiguration()));
+        }
+        catch (RuntimeException x)
+        {
+            callback.failed(x);
+            return;
+        }
+        SendOp op = SendOp.opaqueResponse(HttpStatus.SWITCHING_PROTOCOLS_101, "Switching Protocols", headers, (error, bytes) ->
+        {
+            try (AutoLock ignored = _lock.lock())
+            {
+                _sending = null;
+                if (error == Layout.NO_ERROR)
+                    _finalIssued = true; // the id now carries the stream: no HTTP response, no cancel from this stream
+            }
+            if (error == Layout.NO_ERROR)
+            {
+                _connection.getEndPoint().opaque(new OpaqueStream(_connector, _requestId, _connection.getEndPoint()));
+                complete(callback, null);
+            }
+            else
+            {
+                LOG.info("HTTP.sys refused the upgrade of request {}: {}", getId(), Layout.describeError(error));
+                complete(callback, new java.io.IOException("HTTP.sys refused the 101 in opaque mode: " + Layout.describeError(error)));
+            }
+        });
+        try (AutoLock ignored = _lock.lock())
+        {
+            _sending = op;
+            _sendingIssue = op.issueCount() + 1;
+        }
+        _queue.sendResponse(_requestId, Layout.HTTP_SEND_RESPONSE_FLAG_OPAQUE | Layout.HTTP_SEND_RESPONSE_FLAG_MORE_DATA |
+            Layout.HTTP_SEND_RESPONSE_FLAG_BUFFER_DATA, op);
     }
 
     /**
@@ -634,7 +700,12 @@ class HttpSysStream implements HttpStream
     {
         if (LOG.isDebugEnabled())
             LOG.debug("succeeded {}", this);
+        HttpChannel channel = _channel;
+        org.eclipse.jetty.server.Request request = channel == null ? null : channel.getRequest();
+        Object upgraded = request == null ? null : request.getAttribute(org.eclipse.jetty.server.HttpStream.UPGRADE_CONNECTION_ATTRIBUTE);
         release();
+        if (upgraded instanceof org.eclipse.jetty.io.Connection connection && _connection.getEndPoint().opaque() != null)
+            _connection.getEndPoint().upgrade(connection);
     }
 
     @Override

@@ -96,6 +96,21 @@ public final class SendOp extends NativeOp
     public static SendOp response(int status, String reason, List<String[]> headers, List<ByteBuffer> bodies, List<String[]> trailers,
                                   Completion completion)
     {
+        return response(status, reason, headers, bodies, trailers, false, completion);
+    }
+
+    /**
+     * The 101 of an upgrade in opaque mode (F-144, F-146): every header in the unknown list, where
+     * HTTP.sys keeps {@code Connection: Upgrade} (from a known slot it drops it).
+     */
+    public static SendOp opaqueResponse(int status, String reason, List<String[]> headers, Completion completion)
+    {
+        return response(status, reason, headers, List.of(), List.of(), true, completion);
+    }
+
+    private static SendOp response(int status, String reason, List<String[]> headers, List<ByteBuffer> bodies, List<String[]> trailers,
+                                   boolean allUnknown, Completion completion)
+    {
         byte[] reasonBytes = (reason == null ? "" : reason).getBytes(StandardCharsets.ISO_8859_1);
         int size = Layout.HTTP_RESPONSE_V2_SIZE + headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE +
             (bodies.size() + 1) * Layout.HTTP_DATA_CHUNK_SIZE + reasonBytes.length + 1 + trailerBytes(trailers);
@@ -174,7 +189,7 @@ public final class SendOp extends NativeOp
                 v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)value.length);
                 v.putLong(k + Layout.KNOWN_P_RAW_VALUE, valueAddr);
             }
-            else if (id >= 0 && knownCount[id] == 1)
+            else if (id >= 0 && knownCount[id] == 1 && !allUnknown)
             {
                 int k = base + Layout.RESP_HEADERS + Layout.HEADERS_KNOWN + id * Layout.HTTP_KNOWN_HEADER_SIZE;
                 v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)value.length);

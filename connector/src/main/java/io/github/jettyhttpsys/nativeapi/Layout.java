@@ -42,6 +42,8 @@ public final class Layout
     public static final int HTTP_SEND_RESPONSE_FLAG_DISCONNECT = 0x1;
     public static final int HTTP_SEND_RESPONSE_FLAG_MORE_DATA = 0x2;
     public static final int HTTP_SEND_RESPONSE_FLAG_GOAWAY = 0x100;
+    public static final int HTTP_SEND_RESPONSE_FLAG_BUFFER_DATA = 0x4;
+    public static final int HTTP_SEND_RESPONSE_FLAG_OPAQUE = 0x40;
     public static final int HTTP_REQUEST_FLAG_HTTP2 = 0x4;
     public static final int HTTP_REQUEST_FLAG_HTTP3 = 0x8;
     public static final int HttpRequestPropertyStreamError = 5;
@@ -494,6 +496,8 @@ public final class Layout
         n("HTTP_SEND_RESPONSE_FLAG_DISCONNECT", HTTP_SEND_RESPONSE_FLAG_DISCONNECT);
         n("HTTP_SEND_RESPONSE_FLAG_MORE_DATA", HTTP_SEND_RESPONSE_FLAG_MORE_DATA);
         n("HTTP_SEND_RESPONSE_FLAG_GOAWAY", HTTP_SEND_RESPONSE_FLAG_GOAWAY);
+        n("HTTP_SEND_RESPONSE_FLAG_BUFFER_DATA", HTTP_SEND_RESPONSE_FLAG_BUFFER_DATA);
+        n("HTTP_SEND_RESPONSE_FLAG_OPAQUE", HTTP_SEND_RESPONSE_FLAG_OPAQUE);
         n("HTTP_REQUEST_FLAG_HTTP2", HTTP_REQUEST_FLAG_HTTP2);
         n("HTTP_REQUEST_FLAG_HTTP3", HTTP_REQUEST_FLAG_HTTP3);
         n("HttpRequestPropertyStreamError", HttpRequestPropertyStreamError);

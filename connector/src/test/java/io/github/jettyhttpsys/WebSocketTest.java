@@ -1,0 +1,279 @@
+package io.github.jettyhttpsys;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.github.jettyhttpsys.emulator.HttpEmu;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.StatusCode;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * WebSocket over HTTP.sys: the 101 goes out in opaque mode (F-144…F-150) and Jetty's WebSocket stack
+ * runs over the request's byte stream. Jetty's WebSocket API on the server, Jetty's WebSocketClient
+ * and java.net.http's WebSocket as clients; over http and https.
+ */
+public class WebSocketTest
+{
+    @TempDir
+    Path dir;
+
+    private Server server;
+    private WebSocketClient client;
+    private final BlockingQueue<String> serverEvents = new LinkedBlockingQueue<>();
+
+    @AfterEach
+    public void stop() throws Exception
+    {
+        if (client != null)
+            client.stop();
+        if (server != null)
+            server.stop();
+        if (HttpEmu.isAvailable())
+            HttpEmu.clearCertificates();
+        TestSupport.assertNothingLeaked();
+    }
+
+    /** Echoes every message; records how each session ended. */
+    @org.eclipse.jetty.websocket.api.annotations.WebSocket
+    public class Echo
+    {
+        @org.eclipse.jetty.websocket.api.annotations.OnWebSocketOpen
+        public void onOpen(Session session)
+        {
+            serverEvents.add("open");
+        }
+
+        @org.eclipse.jetty.websocket.api.annotations.OnWebSocketMessage
+        public void onText(Session session, String text)
+        {
+            if (text.equals("close-from-server"))
+                session.close(StatusCode.NORMAL, "bye", Callback.NOOP);
+            else
+                session.sendText(text, Callback.NOOP);
+        }
+
+        @org.eclipse.jetty.websocket.api.annotations.OnWebSocketMessage
+        public void onBinary(Session session, ByteBuffer payload, Callback callback)
+        {
+            session.sendBinary(payload, callback);
+        }
+
+        @org.eclipse.jetty.websocket.api.annotations.OnWebSocketClose
+        public void onClose(int status, String reason)
+        {
+            serverEvents.add("close " + status);
+        }
+
+        @org.eclipse.jetty.websocket.api.annotations.OnWebSocketError
+        public void onError(Throwable cause)
+        {
+            serverEvents.add("error " + cause.getClass().getSimpleName());
+        }
+    }
+
+    private String start(boolean tls) throws Exception
+    {
+        int port = TestSupport.freePort();
+        server = new Server();
+        if (tls)
+            TestTls.make(dir, "localhost").bind(port);
+        HttpSysConnector connector = new HttpSysConnector(server, (tls ? "https" : "http") + "://127.0.0.1:" + port + "/");
+        connector.setIdleTimeout(2000);
+        server.addConnector(connector);
+        server.setHandler(WebSocketUpgradeHandler.from(server, container ->
+        {
+            container.setMaxBinaryMessageSize(32 * 1024 * 1024);
+            container.setMaxTextMessageSize(32 * 1024 * 1024);
+            container.setIdleTimeout(java.time.Duration.ofSeconds(2));
+            container.addMapping("/echo", (rq, rs, cb) -> new Echo());
+        }));
+        server.start();
+        org.eclipse.jetty.client.HttpClient http = new org.eclipse.jetty.client.HttpClient();
+        http.setSslContextFactory(new org.eclipse.jetty.util.ssl.SslContextFactory.Client(true));
+        client = new WebSocketClient(http);
+        client.setMaxBinaryMessageSize(32 * 1024 * 1024);
+        client.setMaxTextMessageSize(32 * 1024 * 1024);
+        client.start();
+        return (tls ? "wss" : "ws") + "://127.0.0.1:" + port + "/echo";
+    }
+
+    /** The client side: messages received, and how it ended. */
+    public static class ClientSocket implements org.eclipse.jetty.websocket.api.Session.Listener.AutoDemanding
+    {
+        final BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        volatile Session session;
+
+        @Override
+        public void onWebSocketOpen(Session session)
+        {
+            this.session = session;
+        }
+
+        @Override
+        public void onWebSocketText(String message)
+        {
+            received.add(message);
+        }
+
+        @Override
+        public void onWebSocketBinary(ByteBuffer payload, Callback callback)
+        {
+            byte[] b = new byte[payload.remaining()];
+            payload.get(b);
+            received.add(b);
+            callback.succeed();
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason)
+        {
+            closed.complete(statusCode);
+        }
+
+        @Override
+        public void onWebSocketError(Throwable cause)
+        {
+            closed.complete(-1);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    public void echoOfTextAndBinaryFromOneByteToSixteenMebibytes(boolean tls) throws Exception
+    {
+        String uri = start(tls);
+        ClientSocket socket = new ClientSocket();
+        Session session = client.connect(socket, URI.create(uri)).get(10, TimeUnit.SECONDS);
+        assertEquals("open", serverEvents.poll(10, TimeUnit.SECONDS));
+        session.sendText("hello", Callback.NOOP);
+        assertEquals("hello", socket.received.poll(10, TimeUnit.SECONDS));
+        for (int size : new int[]{1, 125, 126, 65535, 65536, 1 << 20, 16 << 20})
+        {
+            byte[] data = new byte[size];
+            for (int i = 0; i < size; i++)
+                data[i] = (byte)(i * 31 + size);
+            session.sendBinary(ByteBuffer.wrap(data), Callback.NOOP);
+            Object echoed = socket.received.poll(30, TimeUnit.SECONDS);
+            assertNotNull(echoed, "no echo of " + size + " bytes");
+            assertArrayEquals(data, (byte[])echoed, "echo of " + size + " bytes");
+        }
+        // a fragmented message
+        session.sendPartialText("frag", false, Callback.NOOP);
+        session.sendPartialText("mented", true, Callback.NOOP);
+        assertEquals("fragmented", socket.received.poll(10, TimeUnit.SECONDS));
+        // close from the client: the handshake both ways
+        session.close(StatusCode.NORMAL, "done", Callback.NOOP);
+        assertEquals(StatusCode.NORMAL, socket.closed.get(10, TimeUnit.SECONDS));
+        assertEquals("close 1000", serverEvents.poll(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    public void theServerClosesAndTheIdleTimeoutCloses() throws Exception
+    {
+        String uri = start(false);
+        ClientSocket socket = new ClientSocket();
+        Session session = client.connect(socket, URI.create(uri)).get(10, TimeUnit.SECONDS);
+        session.sendText("close-from-server", Callback.NOOP);
+        assertEquals(StatusCode.NORMAL, socket.closed.get(10, TimeUnit.SECONDS));
+        assertEquals("open", serverEvents.poll(10, TimeUnit.SECONDS));
+        assertEquals("close 1000", serverEvents.poll(10, TimeUnit.SECONDS));
+
+        ClientSocket idle = new ClientSocket();
+        client.connect(idle, URI.create(uri)).get(10, TimeUnit.SECONDS);
+        assertEquals("open", serverEvents.poll(10, TimeUnit.SECONDS));
+        // nothing sent: the server's idle timeout (2 s) ends it
+        int status = idle.closed.get(15, TimeUnit.SECONDS);
+        assertTrue(status == StatusCode.SHUTDOWN || status == StatusCode.NORMAL || status == -1, "status " + status);
+        String end = serverEvents.poll(10, TimeUnit.SECONDS);
+        assertTrue(end != null && (end.startsWith("close") || end.startsWith("error")), String.valueOf(end));
+    }
+
+    @Test
+    public void aClientThatVanishesGivesTheServerItsCloseAtOnce() throws Exception
+    {
+        String uri = start(false);
+        // a raw client: the upgrade by hand, then a reset
+        URI u = URI.create(uri);
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", u.getPort()))
+        {
+            s.getOutputStream().write(("GET /echo HTTP/1.1\r\nHost: 127.0.0.1:" + u.getPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.setSoTimeout(10_000);
+            byte[] head = new byte[4096];
+            int n = s.getInputStream().read(head);
+            String response = new String(head, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(response.startsWith("HTTP/1.1 101"), response);
+            assertTrue(response.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), response);
+            assertTrue(response.toLowerCase().contains("connection: upgrade"), response);
+            assertEquals("open", serverEvents.poll(10, TimeUnit.SECONDS));
+            s.setSoLinger(true, 0);
+        }
+        long start = System.nanoTime();
+        String end = serverEvents.poll(10, TimeUnit.SECONDS);
+        assertTrue(end != null && (end.equals("close 1006") || end.startsWith("error")), String.valueOf(end));
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1500, "the close came late: idle timeout, not the disconnect");
+    }
+
+    @Test
+    public void javaNetHttpWebSocketAndManySockets() throws Exception
+    {
+        String uri = start(false);
+        HttpClient http = HttpClient.newHttpClient();
+        List<java.net.http.WebSocket> sockets = new ArrayList<>();
+        List<CompletableFuture<String>> replies = new ArrayList<>();
+        for (int i = 0; i < 200; i++)
+        {
+            CompletableFuture<String> reply = new CompletableFuture<>();
+            replies.add(reply);
+            java.net.http.WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create(uri), new java.net.http.WebSocket.Listener()
+            {
+                @Override
+                public CompletionStage<?> onText(java.net.http.WebSocket webSocket, CharSequence data, boolean last)
+                {
+                    reply.complete(data.toString());
+                    return null;
+                }
+            }).get(20, TimeUnit.SECONDS);
+            sockets.add(ws);
+        }
+        for (int i = 0; i < sockets.size(); i++)
+            sockets.get(i).sendText("socket " + i, true);
+        for (int i = 0; i < replies.size(); i++)
+            assertEquals("socket " + i, replies.get(i).get(20, TimeUnit.SECONDS));
+        for (java.net.http.WebSocket ws : sockets)
+            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        int closes = 0;
+        while (closes < sockets.size() && System.nanoTime() < deadline)
+        {
+            String e = serverEvents.poll(1, TimeUnit.SECONDS);
+            if (e != null && e.startsWith("close"))
+                closes++;
+        }
+        assertEquals(sockets.size(), closes);
+    }
+}
