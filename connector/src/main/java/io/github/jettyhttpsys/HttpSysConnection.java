@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * lifecycle: {@link #onOpen()} at the first request, {@link #onClose(Throwable)} when HTTP.sys
  * closed the connection, with the connector's {@link Connection.Listener}s told of both.
  */
-class HttpSysConnection extends Attributes.Lazy implements Connection, ConnectionMetaData
+class HttpSysConnection extends Attributes.Lazy implements Connection, Connection.Tunnel, ConnectionMetaData
 {
     private static final Logger LOG = LoggerFactory.getLogger(HttpSysConnection.class);
 
@@ -207,6 +207,19 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         }
         _endPoint.close(cause);
         onClose(cause);
+    }
+
+    /**
+     * The Servlet API's upgrade (ee10/ee11 {@code HttpServletRequest.upgrade}): after the 101 went out in opaque
+     * mode, the request's own input and output carry the upgraded bytes (F-148).
+     */
+    @Override
+    public void startTunnel()
+    {
+        List<HttpSysStream> streams = streams();
+        if (streams.size() != 1 || _endPoint.opaque() == null)
+            throw new IllegalStateException("No request of " + this + " was upgraded with a 101 in opaque mode");
+        streams.get(0).startTunnel();
     }
 
     List<HttpSysStream> streams()

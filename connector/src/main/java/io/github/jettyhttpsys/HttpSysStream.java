@@ -61,6 +61,7 @@ class HttpSysStream implements HttpStream
     private boolean _readPending;
     private boolean _demanded;
     private boolean _bodyEof;
+    private boolean _tunnel;               // after a servlet upgrade: reads are the opaque stream's bytes
     private long _bodyBytes;
     private SimpleOp _bodyOp;              // owned; freed in release()
     private Throwable _failure;            // remote failure: reads and sends fail with it
@@ -271,7 +272,7 @@ class HttpSysStream implements HttpStream
             if (chunk != null && !Content.Chunk.isFailure(chunk) && chunk.hasRemaining())
             {
                 _bodyBytes += chunk.remaining();
-                if (_maxBodySize >= 0 && _bodyBytes > _maxBodySize)
+                if (_maxBodySize >= 0 && _bodyBytes > _maxBodySize && !_tunnel)
                 {
                     chunk.release();
                     _connector.bodyTooLarge();
@@ -508,7 +509,12 @@ class HttpSysStream implements HttpStream
             {
                 _sending = null;
                 if (error == Layout.NO_ERROR)
-                    _finalIssued = true; // the id now carries the stream: no HTTP response, no cancel from this stream
+                {
+                    // The id now carries a byte stream: later writes of this response are raw bytes (a servlet's
+                    // upgrade writes them here; Jetty's WebSocket through the endpoint).
+                    _framing = ResponseFraming.OPAQUE;
+                    _noBody = false;
+                }
             }
             if (error == Layout.NO_ERROR)
             {
@@ -528,6 +534,19 @@ class HttpSysStream implements HttpStream
         }
         _queue.sendResponse(_requestId, Layout.HTTP_SEND_RESPONSE_FLAG_OPAQUE | Layout.HTTP_SEND_RESPONSE_FLAG_MORE_DATA |
             Layout.HTTP_SEND_RESPONSE_FLAG_BUFFER_DATA, op);
+    }
+
+    /**
+     * A servlet's {@code HttpServletRequest.upgrade()} tunnels through this stream after the 101: its
+     * reads are then the raw bytes of the opaque stream until the client's FIN, with no body limit.
+     */
+    void startTunnel()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            _tunnel = true;
+            _bodyEof = false;
+        }
     }
 
     /**

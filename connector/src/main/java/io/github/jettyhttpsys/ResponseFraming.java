@@ -27,6 +27,9 @@ final class ResponseFraming
     /** Trailers travel as an {@code HttpDataChunkTrailers} chunk of the final send (HTTP/2, HTTP/3, F-159). */
     final boolean trailerChunk;
 
+    /** After a 101 in opaque mode: raw bytes both ways, no framing, no close of HTTP's (F-148). */
+    static final ResponseFraming OPAQUE = new ResponseFraming(false, false, false, false, false);
+
     private ResponseFraming(boolean chunked, boolean closeDelimited, boolean disconnect, boolean goAway, boolean multiplexed)
     {
         this.chunked = chunked;

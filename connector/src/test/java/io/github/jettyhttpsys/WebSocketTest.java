@@ -276,4 +276,84 @@ public class WebSocketTest
         }
         assertEquals(sockets.size(), closes);
     }
+
+    /** The Servlet API's own upgrade: an echo protocol over the WebConnection's streams, blocking IO on its own thread. */
+    public static class UpperCaseEcho implements jakarta.servlet.http.HttpUpgradeHandler
+    {
+        @Override
+        public void init(jakarta.servlet.http.WebConnection connection)
+        {
+            Thread t = new Thread(() ->
+            {
+                try (java.io.InputStream in = connection.getInputStream(); java.io.OutputStream out = connection.getOutputStream())
+                {
+                    byte[] buf = new byte[8192];
+                    for (int n; (n = in.read(buf)) >= 0; )
+                    {
+                        out.write(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII).toUpperCase().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                    connection.close();
+                }
+                catch (Exception x)
+                {
+                    // the client went away
+                }
+            }, "upper-case-echo");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void destroy()
+        {
+        }
+    }
+
+    @Test
+    public void theServletApisOwnUpgradeTunnelsThroughTheRequest() throws Exception
+    {
+        int port = TestSupport.freePort();
+        server = new Server();
+        server.addConnector(new HttpSysConnector(server, "http://127.0.0.1:" + port + "/"));
+        org.eclipse.jetty.ee10.servlet.ServletContextHandler context = new org.eclipse.jetty.ee10.servlet.ServletContextHandler();
+        context.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder(new jakarta.servlet.http.HttpServlet()
+        {
+            @Override
+            protected void doGet(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp) throws java.io.IOException, jakarta.servlet.ServletException
+            {
+                if ("upper".equals(req.getHeader("Upgrade")))
+                    req.upgrade(UpperCaseEcho.class);
+                else
+                    resp.sendError(400);
+            }
+        }), "/*");
+        server.setHandler(context);
+        server.start();
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port))
+        {
+            s.setSoTimeout(10_000);
+            java.io.OutputStream out = s.getOutputStream();
+            java.io.InputStream in = s.getInputStream();
+            out.write(("GET /tunnel HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: upper\r\nConnection: Upgrade\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n"))
+                head.append((char)in.read());
+            assertTrue(head.toString().startsWith("HTTP/1.1 101"), head.toString());
+            out.write("hello tunnel".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] reply = new byte[12];
+            int got = 0;
+            while (got < reply.length)
+            {
+                int n = in.read(reply, got, reply.length - got);
+                assertTrue(n > 0, "tunnel closed early");
+                got += n;
+            }
+            assertEquals("HELLO TUNNEL", new String(reply, java.nio.charset.StandardCharsets.US_ASCII));
+            s.shutdownOutput(); // EOF for the handler, which then closes
+            assertEquals(-1, in.read());
+        }
+    }
 }
