@@ -105,7 +105,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         try (AutoLock ignored = _lock.lock())
         {
             _streams.remove(stream);
-            retire = _streams.isEmpty() && (_disconnected || _waitFailed) && !_removed && _endPoint.opaque() == null;
+            retire = _streams.isEmpty() && (_disconnected || _waitFailed) && !_removed && _endPoint.getUpgradedConnection() == null;
             if (retire)
                 _removed = true;
         }
@@ -170,20 +170,28 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
             else
                 _waitFailed = true;
             streams = gone ? new ArrayList<>(_streams) : List.of();
-            retire = _streams.isEmpty() && !_removed;
+            retire = _streams.isEmpty() && !_removed && _endPoint.getUpgradedConnection() == null; // an upgraded one ends with its stream
             if (retire)
                 _removed = true;
         }
         op.free();
         if (LOG.isDebugEnabled())
             LOG.debug("disconnect wait of {} completed ({}), {} requests in progress", this, Layout.describeError(error), streams.size());
-        if (!streams.isEmpty())
-            _connector.disconnectDetected(streams.size());
-        for (HttpSysStream stream : streams)
-            stream.onDisconnect(error);
         OpaqueStream opaque = _endPoint.opaque();
-        if (opaque != null && gone)
-            opaque.onDisconnect(new org.eclipse.jetty.io.EofException("client disconnected: " + Layout.describeError(error)));
+        if (opaque != null)
+        {
+            // An upgraded stream learns of a FIN or a reset from its own reads, as from a socket (F-150):
+            // Jetty's WebSocket through the endpoint; a servlet's tunnel through the request's reads.
+            if (gone && _endPoint.getUpgradedConnection() != null)
+                opaque.onPeerSignal();
+        }
+        else
+        {
+            if (!streams.isEmpty())
+                _connector.disconnectDetected(streams.size());
+            for (HttpSysStream stream : streams)
+                stream.onDisconnect(error);
+        }
         if (retire)
             _connector.retire(this, null);
     }

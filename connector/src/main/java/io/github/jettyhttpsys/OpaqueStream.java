@@ -226,7 +226,23 @@ final class OpaqueStream
 
     // ---- the end ----
 
-    /** The client went away (disconnect wait) or the connector stops: what is pending fails now. */
+    /**
+     * The connection's disconnect wait completed: the client closed its side (FIN) or went away (RST). Which
+     * one the stream itself says: a read is made if none is in flight, and its EOF or error reaches Jetty as
+     * it would from a socket, at once.
+     */
+    void onPeerSignal()
+    {
+        boolean issue;
+        try (AutoLock ignored = _lock.lock())
+        {
+            issue = _reading == null && !_closed && !_eof && _failure == null && (_in == null || !_in.hasRemaining());
+        }
+        if (issue)
+            read();
+    }
+
+    /** An abort (idle timeout, connector stop): what is pending fails now and the client sees a reset. */
     void onDisconnect(Throwable cause)
     {
         Callback interest;
