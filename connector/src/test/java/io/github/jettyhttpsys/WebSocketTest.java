@@ -356,4 +356,64 @@ public class WebSocketTest
             assertEquals(-1, in.read());
         }
     }
+
+    /** A jakarta.websocket endpoint (ee10), as a WAR would declare it. */
+    @jakarta.websocket.server.ServerEndpoint("/jakarta")
+    public static class JakartaEcho
+    {
+        @jakarta.websocket.OnMessage
+        public String onMessage(String message)
+        {
+            return "jakarta:" + message;
+        }
+    }
+
+    @Test
+    public void aJakartaWebSocketEndpointInTheEe10Container() throws Exception
+    {
+        int port = TestSupport.freePort();
+        server = new Server();
+        server.addConnector(new HttpSysConnector(server, "http://127.0.0.1:" + port + "/"));
+        org.eclipse.jetty.ee10.servlet.ServletContextHandler context = new org.eclipse.jetty.ee10.servlet.ServletContextHandler("/app");
+        org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer.configure(context,
+            (servletContext, container) -> container.addEndpoint(JakartaEcho.class));
+        server.setHandler(context);
+        server.start();
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        java.net.http.WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+            .buildAsync(URI.create("ws://127.0.0.1:" + port + "/app/jakarta"), new java.net.http.WebSocket.Listener()
+            {
+                @Override
+                public CompletionStage<?> onText(java.net.http.WebSocket webSocket, CharSequence data, boolean last)
+                {
+                    reply.complete(data.toString());
+                    return null;
+                }
+            }).get(10, TimeUnit.SECONDS);
+        ws.sendText("hi", true);
+        assertEquals("jakarta:hi", reply.get(10, TimeUnit.SECONDS));
+        ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    public void aThousandConcurrentSockets() throws Exception
+    {
+        String uri = start(false);
+        List<ClientSocket> sockets = new ArrayList<>();
+        List<java.util.concurrent.Future<Session>> sessions = new ArrayList<>();
+        for (int i = 0; i < 1000; i++)
+        {
+            ClientSocket socket = new ClientSocket();
+            sockets.add(socket);
+            sessions.add(client.connect(socket, URI.create(uri)));
+        }
+        for (int i = 0; i < sessions.size(); i++)
+            sessions.get(i).get(30, TimeUnit.SECONDS).sendText("n" + i, Callback.NOOP);
+        for (int i = 0; i < sockets.size(); i++)
+            assertEquals("n" + i, sockets.get(i).received.poll(30, TimeUnit.SECONDS));
+        for (ClientSocket socket : sockets)
+            socket.session.close(StatusCode.NORMAL, null, Callback.NOOP);
+        for (ClientSocket socket : sockets)
+            assertEquals(StatusCode.NORMAL, socket.closed.get(30, TimeUnit.SECONDS));
+    }
 }
