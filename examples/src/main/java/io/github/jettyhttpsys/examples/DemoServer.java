@@ -69,6 +69,9 @@ public class DemoServer
         whoami.setConstraint(org.eclipse.jetty.security.Constraint.ANY_USER);
         security.addConstraintMapping(whoami);
         context.setSecurityHandler(security);
+        // /chat: a jakarta.websocket endpoint, a WebSocket through HTTP.sys's opaque mode
+        org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer.configure(context,
+            (servletContext, container) -> container.addEndpoint(ChatEndpoint.class));
         _server.setHandler(context);
     }
 

@@ -104,6 +104,42 @@ public class DemoBrowserTest
         assertTrue(Files.size(shot) > 1000);
     }
 
+    // Over https Chromium's wss socket did not open against the emulator within this test, while a wss upgrade
+    // with ALPN http/1.1 from openssl and from Jetty's WebSocketClient works: not yet explained, so http only.
+    @ParameterizedTest
+    @ValueSource(strings = {"http"})
+    public void chatMessagesCrossTabsAndAClosedTabLeaves(String scheme) throws Exception
+    {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
+            "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
+        int port;
+        int httpsPort;
+        try (ServerSocket s = new ServerSocket(0); ServerSocket t = new ServerSocket(0))
+        {
+            port = s.getLocalPort();
+            httpsPort = t.getLocalPort();
+        }
+        demo = new DemoServer(port, httpsPort);
+        demo.start();
+        String url = scheme.equals("https") ? "https://localhost:" + httpsPort + "/" : "http://localhost:" + port + "/";
+        Path tmp = Files.createTempDirectory("demo-chat");
+        first = browser(tmp.resolve("a"));
+        second = browser(tmp.resolve("b"));
+        first.get(url);
+        WebDriverWait wait1 = new WebDriverWait(first, Duration.ofSeconds(20));
+        wait1.until(d -> d.findElements(By.cssSelector("#chatlog li")).stream().anyMatch(li -> li.getText().contains("joined")));
+        second.get(url);
+        WebDriverWait wait2 = new WebDriverWait(second, Duration.ofSeconds(20));
+        wait2.until(d -> d.findElements(By.cssSelector("#chatlog li")).stream().anyMatch(li -> li.getText().contains("joined")));
+        second.findElement(By.id("text")).sendKeys("hello from the second tab");
+        second.findElement(By.id("send")).click();
+        wait1.until(d -> d.findElements(By.cssSelector("#chatlog li")).stream().anyMatch(li -> li.getText().endsWith(": hello from the second tab")));
+        // the second tab goes: its socket's end reaches the first tab
+        second.quit();
+        second = null;
+        wait1.until(d -> d.findElements(By.cssSelector("#chatlog li")).stream().anyMatch(li -> li.getText().contains(" left (")));
+    }
+
     @org.junit.jupiter.api.Test
     public void whoAmIAsksForAWindowsUserAndShowsIt() throws Exception
     {
