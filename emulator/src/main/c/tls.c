@@ -91,6 +91,12 @@ static SSL_CTX *ctx_get(void)
     SSL_CTX_set_cert_cb(ctx, cert_cb, NULL);
     SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"httpsys", 7);
+    /* No session resumption: a resumed handshake never calls cert_cb, so the certificate data every request
+     * reports (F-120, F-121) would be missing and the connection refused. Every connection does a full
+     * handshake here; HTTP.sys resumes (a difference in speed only, docs/emulator.md). */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(ctx, 0);
     emu_certs_trust(SSL_CTX_get_cert_store(ctx));
     SSL_CTX_free(g_ctx); /* connections hold their own reference */
     g_ctx = ctx;

@@ -453,4 +453,33 @@ public class TlsTest
         assertTrue(expected.startsWith("true|https|TLS_"), expected);
         assertEquals(expected, actual, "Jetty's own TLS connector and HTTP.sys give Jetty the same TLS data");
     }
+
+    /** A browser's second connection (a WebSocket next to its HTTP/2 one) offers the session of the first. */
+    @org.junit.jupiter.api.Test
+    public void aClientOfferingASavedSessionIsServed() throws Exception
+    {
+        start(true);
+        Path session = dir.resolve("session.pem");
+        String first = s_client("-sess_out", session.toString());
+        assertTrue(first.contains("HTTP/1.1 200"), first);
+        // The emulator offers no session to resume (no tickets, no cache); where one is offered, it must serve.
+        if (Files.exists(session))
+        {
+            String second = s_client("-sess_in", session.toString());
+            assertTrue(second.contains("HTTP/1.1 200"), second);
+        }
+    }
+
+    private String s_client(String... session) throws Exception
+    {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("openssl", "s_client", "-ign_eof", "-alpn", "http/1.1",
+            "-servername", "localhost", "-connect", "127.0.0.1:" + port));
+        command.addAll(java.util.List.of(session));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n").getBytes());
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), out);
+        return out;
+    }
 }
