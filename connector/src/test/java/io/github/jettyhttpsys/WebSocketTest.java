@@ -416,4 +416,26 @@ public class WebSocketTest
         for (ClientSocket socket : sockets)
             assertEquals(StatusCode.NORMAL, socket.closed.get(30, TimeUnit.SECONDS));
     }
+
+    @Test
+    public void permessageDeflateAndAClientThatStopsMidMessage() throws Exception
+    {
+        String uri = start(false);
+        ClientSocket socket = new ClientSocket();
+        org.eclipse.jetty.websocket.client.ClientUpgradeRequest request = new org.eclipse.jetty.websocket.client.ClientUpgradeRequest();
+        request.addExtensions("permessage-deflate");
+        Session session = client.connect(socket, URI.create(uri), request).get(10, TimeUnit.SECONDS);
+        assertEquals("open", serverEvents.poll(10, TimeUnit.SECONDS));
+        assertTrue(session.getUpgradeResponse().getExtensions().stream().anyMatch(e -> e.getName().equals("permessage-deflate")),
+            "permessage-deflate negotiated: " + session.getUpgradeResponse().getExtensions());
+        String big = "compressible ".repeat(100_000);
+        session.sendText(big, Callback.NOOP);
+        assertEquals(big, socket.received.poll(20, TimeUnit.SECONDS));
+        // half of a fragmented message, then the client's connection goes (FIN): the server hears of it
+        session.sendPartialText("half of a mess", false, Callback.NOOP);
+        Thread.sleep(100);
+        session.disconnect();
+        String end = serverEvents.poll(10, TimeUnit.SECONDS);
+        assertTrue(end != null && (end.equals("close 1006") || end.startsWith("error")), String.valueOf(end));
+    }
 }
