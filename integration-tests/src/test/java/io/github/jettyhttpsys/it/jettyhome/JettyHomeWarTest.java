@@ -5,6 +5,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.Base64;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -53,7 +56,7 @@ public class JettyHomeWarTest
         }
         String java = ProcessHandle.current().info().command().orElse("java");
 
-        Process add = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString(), "--add-modules=httpsys,ee10-deploy,http")
+        Process add = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString(), "--add-modules=httpsys,ee10-deploy,ee10-websocket-jakarta,http")
             .directory(base.toFile()).redirectErrorStream(true).redirectOutput(base.resolve("add-modules.log").toFile()).start();
         assertTrue(add.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "start.jar --add-modules did not finish");
         assertEquals(0, add.exitValue(), Files.readString(base.resolve("add-modules.log")));
@@ -110,6 +113,22 @@ public class JettyHomeWarTest
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, carol.statusCode(), carol.body());
             assertEquals("EMU\\carol|Basic|staff=true", carol.body());
+
+            // The WAR's jakarta.websocket endpoint, through HTTP.sys's opaque mode.
+            CompletableFuture<String> echoed = new CompletableFuture<>();
+            WebSocket ws = client.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/sample/ws"),
+                new WebSocket.Listener()
+                {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
+                    {
+                        echoed.complete(data.toString());
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+            ws.sendText("over http.sys", true);
+            assertEquals("war:over http.sys", echoed.get(10, TimeUnit.SECONDS));
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
 
             // A long poll whose client vanishes (RST) in the middle.
             try (Socket s = new Socket("127.0.0.1", port))
