@@ -653,6 +653,18 @@ public class HttpSysConnector extends AbstractNetworkConnector
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean _upgradeRefusalLogged = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** HTTP.sys refused a 101 in opaque mode: said once, at INFO; each such request gets a 501. */
+    void upgradeRefused(String requestId, int error)
+    {
+        if (_upgradeRefusalLogged.compareAndSet(false, true))
+            LOG.info("HTTP.sys refused an upgrade (request {}: {}): WebSocket needs opaque mode, Windows 8 / Server 2012 or later; such requests get 501",
+                requestId, Layout.describeError(error));
+        else if (LOG.isDebugEnabled())
+            LOG.debug("HTTP.sys refused the upgrade of request {}: {}", requestId, Layout.describeError(error));
+    }
+
     /** @return whether HTTP.sys refused the GOAWAY flag, so Connection: close on HTTP/2 ends the stream only */
     @ManagedAttribute("HTTP.sys refused GOAWAY (Windows before 19H2)")
     public boolean isGoAwayRefused()

@@ -489,7 +489,8 @@ class HttpSysStream implements HttpStream
         }
         if (failure != null)
         {
-            LOG.info("Upgrade refused for request {}: {}", getId(), failure.getMessage());
+            if (LOG.isDebugEnabled())
+                LOG.debug("Upgrade refused for request {}: {}", getId(), failure.getMessage());
             callback.failed(failure);
             return;
         }
@@ -521,10 +522,22 @@ class HttpSysStream implements HttpStream
                 _connection.getEndPoint().opaque(new OpaqueStream(_connector, _requestId, _connection.getEndPoint()));
                 complete(callback, null);
             }
+            else if (error == Layout.ERROR_INVALID_PARAMETER)
+            {
+                // HTTP.sys cannot upgrade this request (a Windows without opaque mode, F-144): the client gets
+                // a 501 now, not a 101 followed by nothing.
+                _connector.upgradeRefused(getId(), error);
+                SendOp refusal = SendOp.response(HttpStatus.NOT_IMPLEMENTED_501, "Not Implemented", new ArrayList<>(), List.of(), (e, b) -> { });
+                try (AutoLock ignored = _lock.lock())
+                {
+                    _finalIssued = true;
+                }
+                _queue.sendResponse(_requestId, Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT, refusal);
+                complete(callback, new java.io.IOException("HTTP.sys refused the 101 in opaque mode: " + Layout.describeError(error)));
+            }
             else
             {
-                LOG.info("HTTP.sys refused the upgrade of request {}: {}", getId(), Layout.describeError(error));
-                complete(callback, new java.io.IOException("HTTP.sys refused the 101 in opaque mode: " + Layout.describeError(error)));
+                complete(callback, new java.io.IOException("The 101 in opaque mode failed: " + Layout.describeError(error)));
             }
         });
         try (AutoLock ignored = _lock.lock())

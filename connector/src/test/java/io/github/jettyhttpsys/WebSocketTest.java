@@ -438,4 +438,20 @@ public class WebSocketTest
         String end = serverEvents.poll(10, TimeUnit.SECONDS);
         assertTrue(end != null && (end.equals("close 1006") || end.startsWith("error")), String.valueOf(end));
     }
+
+    @Test
+    public void anUpgradeHttpSysCannotMakeIsRefusedWithAStatus() throws Exception
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(HttpEmu.isAvailable(), "emulator-only: fault injection");
+        String uri = start(false);
+        // a Windows without opaque mode refuses the flag (F-144)
+        HttpEmu.failNext("HttpSendHttpResponse", 1, io.github.jettyhttpsys.nativeapi.Layout.ERROR_INVALID_PARAMETER);
+        java.util.concurrent.ExecutionException x = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+            () -> client.connect(new ClientSocket(), URI.create(uri)).get(10, TimeUnit.SECONDS));
+        assertTrue(String.valueOf(x.getCause()).contains("501"), String.valueOf(x.getCause()));
+        // the next one works
+        ClientSocket socket = new ClientSocket();
+        client.connect(socket, URI.create(uri)).get(10, TimeUnit.SECONDS).sendText("again", Callback.NOOP);
+        assertEquals("again", socket.received.poll(10, TimeUnit.SECONDS));
+    }
 }
