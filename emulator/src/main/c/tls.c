@@ -91,12 +91,6 @@ static SSL_CTX *ctx_get(void)
     SSL_CTX_set_cert_cb(ctx, cert_cb, NULL);
     SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"httpsys", 7);
-    /* No session resumption: a resumed handshake never calls cert_cb, so the certificate data every request
-     * reports (F-120, F-121) would be missing and the connection refused. Every connection does a full
-     * handshake here; HTTP.sys resumes (a difference in speed only, docs/emulator.md). */
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-    SSL_CTX_set_num_tickets(ctx, 0);
     emu_certs_trust(SSL_CTX_get_cert_store(ctx));
     SSL_CTX_free(g_ctx); /* connections hold their own reference */
     g_ctx = ctx;
@@ -273,6 +267,10 @@ static int info_build(conn *c)
     emu_tls_info *t = calloc(1, sizeof(*t));
     if (t == NULL) return -1;
     X509 *server = SSL_get_certificate(s);
+    /* A resumed session skips cert_cb, so nothing chose the binding's certificate: choose it now, for the
+     * certificate data every request reports (F-120, F-121) and the binding's flags. */
+    if (server == NULL && SSL_session_reused(s) && cert_cb(s, NULL) == 1)
+        server = SSL_get_certificate(s);
     const SSL_CIPHER *ci = SSL_get_current_cipher(s);
     if (server == NULL || ci == NULL) { free(t); return -1; }
     t->server_key_bits = (USHORT)EVP_PKEY_get_bits(X509_get0_pubkey(server)); /* bits, as IIS shows them (F-121) */
