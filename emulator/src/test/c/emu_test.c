@@ -162,3 +162,31 @@ HTTP_REQUEST *emu_srv_receive(emu_srv *s, char *buf, ULONG cap)
     CHECK_EQ(rc, NO_ERROR);
     return rc == NO_ERROR ? (HTTP_REQUEST *)buf : NULL;
 }
+
+void *curl_main(void *arg)
+{
+    curl_run *cr = arg;
+    FILE *f = popen(cr->cmd, "r");
+    size_t o = 0;
+    if (f != NULL) {
+        size_t n;
+        while ((n = fread(cr->out + o, 1, sizeof(cr->out) - 1 - o, f)) > 0) o += n;
+        cr->rc = pclose(f);
+    } else {
+        cr->rc = -1;
+    }
+    cr->out[o] = 0;
+    return NULL;
+}
+
+int curl_has_http2(void)
+{
+    FILE *v = popen("curl -V 2>/dev/null", "r");
+    char ver[4096] = "";
+    if (v != NULL) {
+        size_t n = fread(ver, 1, sizeof(ver) - 1, v);
+        ver[n] = 0;
+        pclose(v);
+    }
+    return strstr(ver, "HTTP2") != NULL;
+}

@@ -35,6 +35,10 @@ void emu_srv_open(emu_srv *s);
 void emu_srv_close(emu_srv *s);
 /* A synchronous HttpReceiveHttpRequest into buf (8-byte aligned); NULL (and a failed check) on error. */
 HTTP_REQUEST *emu_srv_receive(emu_srv *s, char *buf, ULONG cap);
+/* A curl command run on its own thread (popen), so the test can serve its requests meanwhile. */
+typedef struct curl_run { char cmd[1024]; char out[16384]; int rc; } curl_run;
+void *curl_main(void *arg); /* pthread start routine: runs cr->cmd, its output in cr->out */
+int curl_has_http2(void);   /* curl exists and lists the HTTP2 feature (curl -V) */
 /* Polls the live-object counters until all are zero or ms pass; returns 1 when zero. */
 int counters_zero(int ms);
 

@@ -890,34 +890,10 @@ static void test_no_http_timers(void)
 }
 
 /* F-151: an h2 stream never upgrades (curl's own HTTP/2 client); the request is then answered normally. */
-typedef struct curl_run { char cmd[1024]; char out[8192]; int rc; } curl_run;
-
-static void *curl_main(void *arg)
-{
-    curl_run *cr = arg;
-    FILE *f = popen(cr->cmd, "r");
-    size_t o = 0;
-    if (f != NULL) {
-        size_t n;
-        while ((n = fread(cr->out + o, 1, sizeof(cr->out) - 1 - o, f)) > 0) o += n;
-        cr->rc = pclose(f);
-    } else {
-        cr->rc = -1;
-    }
-    cr->out[o] = 0;
-    return NULL;
-}
 
 static void test_h2_refuses_opaque(void)
 {
-    FILE *v = popen("curl -V 2>/dev/null", "r");
-    char ver[4096] = "";
-    if (v != NULL) {
-        size_t n = fread(ver, 1, sizeof(ver) - 1, v);
-        ver[n] = 0;
-        pclose(v);
-    }
-    if (!has(ver, "HTTP2")) {
+    if (!curl_has_http2()) {
         printf("SKIP test_h2_refuses_opaque: curl is missing or has no HTTP2 feature (curl -V)\n");
         return;
     }

@@ -61,9 +61,11 @@ public class DemoBrowserTest
         return new ChromeDriver(service, options);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"http", "https"})
-    public void closingOneTabShowsItsDisconnectInTheOther(String scheme) throws Exception
+    /**
+     * Starts the demo on free ports (https: it makes a self-signed certificate at start and binds it, as
+     * netsh http add sslcert) and opens two browsers; returns the page's URL for the scheme.
+     */
+    private String startWithTwoBrowsers(String scheme) throws Exception
     {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
             "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
@@ -74,13 +76,19 @@ public class DemoBrowserTest
             port = s.getLocalPort();
             httpsPort = t.getLocalPort();
         }
-        // https: the demo makes a self-signed certificate at start and binds it (netsh http add sslcert).
         demo = new DemoServer(port, httpsPort);
         demo.start();
-        String url = scheme.equals("https") ? "https://localhost:" + httpsPort + "/" : "http://localhost:" + port + "/";
         Path tmp = Files.createTempDirectory("demo-browser");
         first = browser(tmp.resolve("a"));
         second = browser(tmp.resolve("b"));
+        return scheme.equals("https") ? "https://localhost:" + httpsPort + "/" : "http://localhost:" + port + "/";
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http", "https"})
+    public void closingOneTabShowsItsDisconnectInTheOther(String scheme) throws Exception
+    {
+        String url = startWithTwoBrowsers(scheme);
         first.get(url);
         second.get(url);
         WebDriverWait wait1 = new WebDriverWait(first, Duration.ofSeconds(20));
@@ -109,21 +117,7 @@ public class DemoBrowserTest
     @ValueSource(strings = {"http", "https"})
     public void chatMessagesCrossTabsAndAClosedTabLeaves(String scheme) throws Exception
     {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
-            "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
-        int port;
-        int httpsPort;
-        try (ServerSocket s = new ServerSocket(0); ServerSocket t = new ServerSocket(0))
-        {
-            port = s.getLocalPort();
-            httpsPort = t.getLocalPort();
-        }
-        demo = new DemoServer(port, httpsPort);
-        demo.start();
-        String url = scheme.equals("https") ? "https://localhost:" + httpsPort + "/" : "http://localhost:" + port + "/";
-        Path tmp = Files.createTempDirectory("demo-chat");
-        first = browser(tmp.resolve("a"));
-        second = browser(tmp.resolve("b"));
+        String url = startWithTwoBrowsers(scheme);
         first.get(url);
         WebDriverWait wait1 = new WebDriverWait(first, Duration.ofSeconds(20));
         wait1.until(d -> d.findElements(By.cssSelector("#chatlog li")).stream().anyMatch(li -> li.getText().contains("joined")));
