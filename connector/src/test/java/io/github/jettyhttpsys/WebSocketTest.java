@@ -149,6 +149,12 @@ public class WebSocketTest
         }
 
         @Override
+        public void onWebSocketPong(ByteBuffer payload)
+        {
+            received.add("pong:" + java.nio.charset.StandardCharsets.UTF_8.decode(payload));
+        }
+
+        @Override
         public void onWebSocketClose(int statusCode, String reason)
         {
             closed.complete(statusCode);
@@ -171,6 +177,8 @@ public class WebSocketTest
         assertEquals("open", serverEvents.poll(10, TimeUnit.SECONDS));
         session.sendText("hello", Callback.NOOP);
         assertEquals("hello", socket.received.poll(10, TimeUnit.SECONDS));
+        session.sendPing(ByteBuffer.wrap("ping-1".getBytes(java.nio.charset.StandardCharsets.UTF_8)), Callback.NOOP);
+        assertEquals("pong:ping-1", socket.received.poll(10, TimeUnit.SECONDS)); // the server's pong
         for (int size : new int[]{1, 125, 126, 65535, 65536, 1 << 20, 16 << 20})
         {
             byte[] data = new byte[size];

@@ -56,7 +56,7 @@ public class JettyHomeWarTest
         }
         String java = ProcessHandle.current().info().command().orElse("java");
 
-        Process add = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString(), "--add-modules=httpsys,ee10-deploy,ee10-websocket-jakarta,http")
+        Process add = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString(), "--add-modules=httpsys,ee10-deploy,ee10-websocket-jakarta,ee11-deploy,ee11-websocket-jakarta,http")
             .directory(base.toFile()).redirectErrorStream(true).redirectOutput(base.resolve("add-modules.log").toFile()).start();
         assertTrue(add.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "start.jar --add-modules did not finish");
         assertEquals(0, add.exitValue(), Files.readString(base.resolve("add-modules.log")));
@@ -71,6 +71,9 @@ public class JettyHomeWarTest
         Files.writeString(httpIni, Files.readString(httpIni) + "\njetty.http.host=127.0.0.1\njetty.http.port=" + httpPort + "\n");
 
         Files.copy(artifacts.resolve("sample.war"), base.resolve("webapps/sample.war"), StandardCopyOption.REPLACE_EXISTING);
+        // The same WAR once more in the ee11 environment (its WebSocket container too).
+        Files.copy(artifacts.resolve("sample.war"), base.resolve("webapps/sample11.war"), StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(base.resolve("webapps/sample11.properties"), "environment: ee11\n");
         // The same WAR again, pinned to the connector named "httpsys".
         Files.copy(artifacts.resolve("sample.war"), base.resolve("pinned.war"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(base.resolve("webapps/pinned.xml"), """
@@ -129,6 +132,21 @@ public class JettyHomeWarTest
             ws.sendText("over http.sys", true);
             assertEquals("war:over http.sys", echoed.get(10, TimeUnit.SECONDS));
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+            // and from the ee11 container
+            CompletableFuture<String> echoed11 = new CompletableFuture<>();
+            WebSocket ws11 = client.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/sample11/ws"),
+                new WebSocket.Listener()
+                {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
+                    {
+                        echoed11.complete(data.toString());
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+            ws11.sendText("ee11", true);
+            assertEquals("war:ee11", echoed11.get(10, TimeUnit.SECONDS));
+            ws11.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
 
             // A long poll whose client vanishes (RST) in the middle.
             try (Socket s = new Socket("127.0.0.1", port))
