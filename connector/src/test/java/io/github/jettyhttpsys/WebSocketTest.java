@@ -462,4 +462,47 @@ public class WebSocketTest
         client.connect(socket, URI.create(uri)).get(10, TimeUnit.SECONDS).sendText("again", Callback.NOOP);
         assertEquals("again", socket.received.poll(10, TimeUnit.SECONDS));
     }
+
+    /** The same sockets against Jetty's own ServerConnector, the oracle: the same messages, the same closes. */
+    @Test
+    public void theSameConversationAsJettysOwnConnector() throws Exception
+    {
+        List<String> results = new ArrayList<>();
+        for (boolean httpSys : new boolean[]{false, true})
+        {
+            String uri;
+            if (httpSys)
+            {
+                uri = start(false);
+            }
+            else
+            {
+                server = new Server();
+                org.eclipse.jetty.server.ServerConnector jetty = new org.eclipse.jetty.server.ServerConnector(server);
+                jetty.setHost("127.0.0.1");
+                server.addConnector(jetty);
+                server.setHandler(WebSocketUpgradeHandler.from(server, container -> container.addMapping("/echo", (rq, rs, cb) -> new Echo())));
+                server.start();
+                client = new WebSocketClient();
+                client.start();
+                uri = "ws://127.0.0.1:" + jetty.getLocalPort() + "/echo";
+            }
+            ClientSocket socket = new ClientSocket();
+            Session session = client.connect(socket, URI.create(uri)).get(10, TimeUnit.SECONDS);
+            StringBuilder seen = new StringBuilder(serverEvents.poll(10, TimeUnit.SECONDS));
+            session.sendText("one", Callback.NOOP);
+            seen.append('|').append(socket.received.poll(10, TimeUnit.SECONDS));
+            session.sendBinary(ByteBuffer.wrap(new byte[]{1, 2, 3}), Callback.NOOP);
+            seen.append('|').append(java.util.Arrays.toString((byte[])socket.received.poll(10, TimeUnit.SECONDS)));
+            session.sendText("close-from-server", Callback.NOOP);
+            seen.append('|').append(socket.closed.get(10, TimeUnit.SECONDS)).append('|').append(serverEvents.poll(10, TimeUnit.SECONDS));
+            results.add(seen.toString());
+            client.stop();
+            client = null;
+            server.stop();
+            server = null;
+        }
+        assertEquals("open|one|[1, 2, 3]|1000|close 1000", results.get(0));
+        assertEquals(results.get(0), results.get(1), "Jetty's own connector and HTTP.sys give the same conversation");
+    }
 }
