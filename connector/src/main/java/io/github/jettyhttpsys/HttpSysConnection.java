@@ -55,6 +55,9 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     private final java.util.concurrent.atomic.AtomicBoolean _certificateAsked = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final HttpVersion _version;
+    // guarded by _lock: the channel of the last request that completed cleanly, for the next request
+    // (HTTP/1.x runs one request at a time; each HTTP/2 stream is a connection of its own, F-77)
+    private StreamMetaData _spare;
 
     /**
      * @param version the protocol of its first request; on HTTP/2 and HTTP/3 HTTP.sys gives every stream a
@@ -92,6 +95,31 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
             _streams.add(stream);
             _requests.incrementAndGet();
             return true;
+        }
+    }
+
+    /**
+     * @return the recycled channel (with its metadata) of an earlier request of this connection, taken, or null
+     */
+    StreamMetaData takeChannel()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            StreamMetaData spare = _spare;
+            _spare = null;
+            return spare;
+        }
+    }
+
+    /**
+     * Keeps a recycled channel for the next request, unless this connection ended or keeps one already.
+     */
+    void offerChannel(StreamMetaData recycled)
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (!_removed && !_disconnected && _spare == null)
+                _spare = recycled;
         }
     }
 

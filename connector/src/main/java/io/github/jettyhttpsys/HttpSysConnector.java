@@ -733,10 +733,18 @@ public class HttpSysConnector extends AbstractNetworkConnector
             stream = new HttpSysStream(connection, view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody,
                 request.getContentLength(), wantsClose);
             stream.identity(identity);
-            // The stream has its channel before anything (disconnect, idle sweep, stop) can find it.
-            channel = _channelFactory.newHttpChannel(new StreamMetaData(connection, version, !wantsClose));
+            // The stream has its channel before anything (disconnect, idle sweep, stop) can find it: the
+            // one the connection's last request gave back (HTTP/1.x, see HttpSysStream#succeeded), or a new one.
+            StreamMetaData meta = connection.takeChannel();
+            if (meta == null)
+            {
+                meta = new StreamMetaData(connection);
+                meta.channel = _channelFactory.newHttpChannel(meta);
+            }
+            meta.set(version, !wantsClose);
+            channel = meta.channel;
             channel.setHttpStream(stream);
-            stream.setChannel(channel);
+            stream.setChannel(meta);
             if (connection.addStream(stream))
                 break;
             // That connection object ended (its disconnect completed): this request starts a new one.
@@ -829,18 +837,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
         WindowsIdentity identity = stream.identity();
         if (identity != null)
             channel.getRequest().setAttribute(WindowsIdentity.ATTRIBUTE, identity);
-        HttpSysStream s = stream;
-        execute(() ->
-        {
-            try
-            {
-                task.run();
-            }
-            finally
-            {
-                s.dispatched();
-            }
-        });
+        execute(stream.firstDispatch(task));
     }
 
     /**
@@ -1110,37 +1107,5 @@ public class HttpSysConnector extends AbstractNetworkConnector
     public String toString()
     {
         return "HttpSysConnector@" + Integer.toHexString(hashCode()) + "{" + getName() + "," + _config.urlPrefixes + "}";
-    }
-
-    /** The connection's metadata with this request's HTTP version and persistence. */
-    private static final class StreamMetaData extends org.eclipse.jetty.server.ConnectionMetaData.Wrapper
-    {
-        private final HttpVersion _version;
-        private final boolean _persistent;
-
-        StreamMetaData(HttpSysConnection connection, HttpVersion version, boolean persistent)
-        {
-            super(connection);
-            _version = version;
-            _persistent = persistent;
-        }
-
-        @Override
-        public HttpVersion getHttpVersion()
-        {
-            return _version;
-        }
-
-        @Override
-        public String getProtocol()
-        {
-            return _version.asString();
-        }
-
-        @Override
-        public boolean isPersistent()
-        {
-            return _persistent;
-        }
     }
 }

@@ -37,10 +37,13 @@ import org.slf4j.LoggerFactory;
  * HttpSendHttpResponse then HttpSendResponseEntityBody, and failures travel both ways: a client
  * disconnect fails the channel, a Jetty abort cancels the request in HTTP.sys.
  */
-class HttpSysStream implements HttpStream
+class HttpSysStream implements HttpStream, Runnable
 {
     private static final Logger LOG = LoggerFactory.getLogger(HttpSysStream.class);
     private static final int BODY_BUFFER = 64 * 1024;
+    /** Heap content above this goes into pooled direct buffers that the send points at, not into the send's own block. */
+    private static final int HEAP_COPY_MAX = 8 * 1024;
+    private static final int POOLED_PIECE = 64 * 1024;
     private static final ByteBuffer CRLF = ByteBuffer.wrap("\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
     private static final ByteBuffer LAST_CHUNK = ByteBuffer.wrap("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
 
@@ -55,6 +58,7 @@ class HttpSysStream implements HttpStream
     private final long _maxBodySize;
     private final boolean _requestWantsClose;
     private HttpChannel _channel;
+    private StreamMetaData _meta;          // the channel with its metadata, given back for the next request
 
     // guarded by _lock
     private Content.Chunk _chunk;          // the next chunk read() returns
@@ -75,12 +79,15 @@ class HttpSysStream implements HttpStream
     private Supplier<HttpFields> _trailers; // for the last chunk (HTTP/1.1 chunked) or the trailers chunk (h2, h3)
     private boolean _finalIssued;          // F-64: the id is dead once the final send is issued
     private SendOp _sending;               // the send in flight
+    private List<RetainableByteBuffer> _sendPooled; // pooled copies of heap content the send in flight points at
     private long _sendingIssue;            // its issue number: a cancel names exactly this issue
     private long _bodyIssue;               // issue number of the body read in flight
     private Callback _cancelledWrite;      // failed by cancelSend: completed once the send in flight has
     private boolean _dispatched;           // the first dispatch (the handler call) returned
     private boolean _deferredDisconnect;   // a disconnect seen during the first dispatch, for its end
     private boolean _completed;            // Jetty called succeeded() or failed()
+    private boolean _notified;             // a failure or timeout went to the channel: it is never recycled
+    private int _waking;                   // content-available calls to the channel in progress
     private long _idleTimeout;
     private volatile long _lastActivity = System.nanoTime();
 
@@ -120,9 +127,24 @@ class HttpSysStream implements HttpStream
         return _identity;
     }
 
-    void setChannel(HttpChannel channel)
+    void setChannel(StreamMetaData meta)
     {
-        _channel = channel;
+        _meta = meta;
+        _channel = meta.channel;
+    }
+
+    /**
+     * Whether a failure or timeout may go to the channel now: not once the stream completed, since its
+     * channel may serve the next request by then. Once one may, the channel is not recycled (as Jetty's
+     * HTTP/2 stream does since 12.1.14): the decision and the completion are one step under the lock.
+     * Called with the lock held.
+     */
+    private boolean mayNotify()
+    {
+        if (_completed)
+            return false;
+        _notified = true;
+        return true;
     }
 
     HttpChannel getChannel()
@@ -194,7 +216,13 @@ class HttpSysStream implements HttpStream
         try (AutoLock ignored = _lock.lock())
         {
             available = _chunk != null || _bodyEof || _failure != null;
-            if (!available)
+            if (available)
+            {
+                if (_completed)
+                    return;
+                _waking++;
+            }
+            else
             {
                 _demanded = true;
                 if (!_readPending)
@@ -208,6 +236,7 @@ class HttpSysStream implements HttpStream
         {
             // We must dispatch, so an application thread does not become a producer.
             Runnable task = _channel.onContentAvailable();
+            woken();
             if (task != null)
                 _connector.execute(task);
         }
@@ -222,33 +251,36 @@ class HttpSysStream implements HttpStream
         {
             if (_bodyOp == null)
             {
-                _bodyOp = new SimpleOp(BODY_BUFFER);
+                _bodyOp = new SimpleOp(0);
                 SimpleOp created = _bodyOp;
                 created.onCompletion((error, bytes) -> onRead(created, error, bytes));
             }
             op = _bodyOp;
             _bodyIssue = op.issueCount() + 1;
         }
+        // Zero copy: HTTP.sys writes the body into a pooled direct buffer, which becomes Jetty's chunk as is.
+        RetainableByteBuffer.Mutable buffer = _connector.getByteBufferPool().acquire(BODY_BUFFER, true);
+        ByteBuffer into = buffer.getByteBuffer();
+        op.target(buffer);
         if (LOG.isDebugEnabled())
             LOG.debug("read {}", this);
-        _queue.readBody(_requestId, op);
+        _queue.readBody(_requestId, op, com.sun.jna.Native.getDirectBufferPointer(into), into.capacity());
     }
 
     /** A body read completed (completion thread, or the caller's for a synchronous result, F-46). */
     private void onRead(SimpleOp op, int error, int bytes)
     {
         _lastActivity = System.nanoTime();
+        // The read is over: its buffer is ours again (to hand over, or back to the pool).
+        RetainableByteBuffer buffer = (RetainableByteBuffer)op.target();
+        op.target(null);
         Content.Chunk chunk;
-        if (error == Layout.NO_ERROR && bytes > 0)
+        if (error == Layout.NO_ERROR && bytes > 0 && buffer != null)
         {
-            RetainableByteBuffer.Mutable buffer = _connector.getByteBufferPool().acquire(bytes, false);
             ByteBuffer bb = buffer.getByteBuffer();
-            int pos = org.eclipse.jetty.util.BufferUtil.flipToFill(bb);
-            ByteBuffer src = op.view().duplicate();
-            src.position(SimpleOp.PAYLOAD).limit(SimpleOp.PAYLOAD + bytes);
-            bb.put(src);
-            org.eclipse.jetty.util.BufferUtil.flipToFlush(bb, pos);
+            bb.limit(bytes).position(0);
             chunk = Content.Chunk.asChunk(bb, false, buffer);
+            buffer = null;
         }
         else if (error == Layout.NO_ERROR)
         {
@@ -262,6 +294,8 @@ class HttpSysStream implements HttpStream
         {
             chunk = Content.Chunk.from(newEofException("reading the request body", error), true);
         }
+        if (buffer != null)
+            buffer.release();
         boolean demanded;
         boolean again = false;
         try (AutoLock ignored = _lock.lock())
@@ -297,7 +331,10 @@ class HttpSysStream implements HttpStream
             }
             demanded = _demanded && (chunk != null);
             if (demanded)
+            {
                 _demanded = false;
+                _waking++;
+            }
             if (chunk == null && _demanded)
             {
                 _readPending = true;
@@ -307,7 +344,19 @@ class HttpSysStream implements HttpStream
         if (again)
             issueRead();
         if (demanded)
-            run(_channel.onContentAvailable());
+        {
+            Runnable task = _channel.onContentAvailable();
+            woken();
+            run(task);
+        }
+    }
+
+    private void woken()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            _waking--;
+        }
     }
 
     private void run(Runnable task)
@@ -398,6 +447,7 @@ class HttpSysStream implements HttpStream
                 }
                 for (ByteBuffer b : data)
                     _written += b.remaining();
+                _sendPooled = direct(data);
                 if (last && framing.chunked)
                     data.add(_trailers == null ? LAST_CHUNK.duplicate()
                         : ByteBuffer.wrap(ResponseHeaders.lastChunk(_trailers).getBytes(StandardCharsets.ISO_8859_1)));
@@ -637,13 +687,18 @@ class HttpSysStream implements HttpStream
         _lastActivity = System.nanoTime();
         Callback cancelled;
         Throwable cause;
+        List<RetainableByteBuffer> pooled;
         try (AutoLock ignored = _lock.lock())
         {
             _sending = null;
+            pooled = _sendPooled;
+            _sendPooled = null;
             cancelled = _cancelledWrite;
             _cancelledWrite = null;
             cause = _failure;
         }
+        if (pooled != null)
+            pooled.forEach(RetainableByteBuffer::release); // HTTP.sys is done reading them
         if (cancelled != null)
         {
             // cancelSend(): the application's write ends only now that HTTP.sys is done with the send.
@@ -665,6 +720,42 @@ class HttpSysStream implements HttpStream
             }
             complete(callback, failure != null ? failure : newEofException("sending the response", error));
         }
+    }
+
+    /**
+     * Large heap content (a servlet's {@code write(byte[])}) is copied into pooled direct buffers, which the
+     * send points at until it completes, instead of into a native block of the send's size per write.
+     *
+     * @return the pooled buffers to release when the send completes, or null
+     */
+    private List<RetainableByteBuffer> direct(List<ByteBuffer> data)
+    {
+        List<RetainableByteBuffer> pooled = null;
+        for (int i = 0; i < data.size(); i++)
+        {
+            ByteBuffer b = data.get(i);
+            if (b.isDirect() || b.remaining() <= HEAP_COPY_MAX)
+                continue;
+            if (pooled == null)
+                pooled = new ArrayList<>();
+            data.remove(i);
+            int at = i;
+            while (b.hasRemaining())
+            {
+                int n = Math.min(POOLED_PIECE, b.remaining());
+                RetainableByteBuffer piece = _connector.getByteBufferPool().acquire(n, true);
+                ByteBuffer d = piece.getByteBuffer();
+                d.clear();
+                ByteBuffer src = b.slice();
+                src.limit(n);
+                d.put(src).flip();
+                b.position(b.position() + n);
+                pooled.add(piece);
+                data.add(at++, d);
+            }
+            i = at - 1;
+        }
+        return pooled;
     }
 
     private void complete(Callback callback, Throwable failure)
@@ -735,9 +826,16 @@ class HttpSysStream implements HttpStream
         HttpChannel channel = _channel;
         org.eclipse.jetty.server.Request request = channel == null ? null : channel.getRequest();
         Object upgraded = request == null ? null : request.getAttribute(org.eclipse.jetty.server.HttpStream.UPGRADE_CONNECTION_ATTRIBUTE);
-        release();
+        boolean recycle = release() && upgraded == null && _connection.getEndPoint().opaque() == null;
         if (upgraded instanceof org.eclipse.jetty.io.Connection connection && _connection.getEndPoint().opaque() != null)
             _connection.getEndPoint().upgrade(connection);
+        if (recycle && channel != null)
+        {
+            // The next request of this connection runs on the same channel and with it the servlet layer's
+            // per-channel objects, as on Jetty's own HTTP/1 connection; nothing of this stream reaches it.
+            channel.recycle();
+            _connection.offerChannel(_meta);
+        }
     }
 
     @Override
@@ -749,16 +847,19 @@ class HttpSysStream implements HttpStream
         release();
     }
 
-    private void release()
+    /** @return whether the channel may be recycled: it completed here, cleanly, with nothing told to it */
+    private boolean release()
     {
         SimpleOp body;
         long bodyIssue;
         Content.Chunk chunk;
+        boolean recyclable;
         try (AutoLock ignored = _lock.lock())
         {
             if (_completed)
-                return;
+                return false;
             _completed = true;
+            recyclable = !_notified && _waking == 0 && _failure == null && !_bodyFailed && !_tunnel && !ResponseFraming.multiplexed(_version);
             body = _bodyOp;
             bodyIssue = _bodyIssue;
             _bodyOp = null;
@@ -774,6 +875,7 @@ class HttpSysStream implements HttpStream
         }
         _connector.streamCompleted(this);
         _connection.removeStream(this);
+        return recyclable;
     }
 
     /**
@@ -867,6 +969,31 @@ class HttpSysStream implements HttpStream
             _queue.sendResponse(_requestId, Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT, op);
     }
 
+    private Runnable _firstTask;
+
+    /** @return the first dispatch: the channel's task, then {@link #dispatched()} (the stream itself, no allocation) */
+    Runnable firstDispatch(Runnable task)
+    {
+        _firstTask = task;
+        return this;
+    }
+
+    /** The first dispatch; see {@link #firstDispatch(Runnable)}. */
+    @Override
+    public void run()
+    {
+        Runnable task = _firstTask;
+        _firstTask = null;
+        try
+        {
+            task.run();
+        }
+        finally
+        {
+            dispatched();
+        }
+    }
+
     /**
      * The first dispatch returned: a disconnect seen during it now reaches Jetty, so a request that
      * went async after the client left still gets its failure (AsyncListener.onError).
@@ -877,7 +1004,7 @@ class HttpSysStream implements HttpStream
         try (AutoLock ignored = _lock.lock())
         {
             _dispatched = true;
-            deliver = _deferredDisconnect && !_completed;
+            deliver = _deferredDisconnect && mayNotify();
             _deferredDisconnect = false;
         }
         if (deliver)
@@ -918,6 +1045,8 @@ class HttpSysStream implements HttpStream
             defer = !_dispatched && !_connector.isEagerDisconnectWait();
             if (defer)
                 _deferredDisconnect = true;
+            else
+                mayNotify();
         }
         if (LOG.isDebugEnabled())
             LOG.debug("client disconnected {}{}", this, defer ? " (told at the end of the dispatch)" : "");
@@ -934,6 +1063,11 @@ class HttpSysStream implements HttpStream
     /** Stops the request: used by idle timeout without a request being handled, and by stop. */
     void abort(Throwable cause)
     {
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (!mayNotify())
+                return;
+        }
         Runnable task = _channel.onFailure(cause);
         abortNative();
         _connector.executeImmediately(task);
@@ -947,7 +1081,7 @@ class HttpSysStream implements HttpStream
             return;
         try (AutoLock ignored = _lock.lock())
         {
-            if (_completed)
+            if (!mayNotify())
                 return;
             if (!_bodyEof)
                 _bodyFailed = true; // the rest of the upload may still come: the connection is not reused

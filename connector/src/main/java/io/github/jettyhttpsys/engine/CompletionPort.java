@@ -95,8 +95,7 @@ public final class CompletionPort
      */
     public int issue(Pointer handle, NativeOp op, NativeCall call)
     {
-        long which = op.markPending();
-        _pending.put(op.address(), op);
+        long which = begin(op);
         int rc;
         try
         {
@@ -104,10 +103,39 @@ public final class CompletionPort
         }
         catch (Throwable x)
         {
-            _pending.remove(op.address());
-            op.markDone();
+            failed(op);
             throw x;
         }
+        return end(handle, op, which, rc);
+    }
+
+    /**
+     * The first half of an issue made without a {@link NativeCall} (the hot paths, which allocate nothing):
+     * {@code begin}, the native call, then {@link #end} with its result, or {@link #failed} if it threw.
+     *
+     * @return the issue number, for {@link #end}
+     */
+    public long begin(NativeOp op)
+    {
+        long which = op.markPending();
+        _pending.put(op.address(), op);
+        return which;
+    }
+
+    /** The native call of a {@link #begin} threw: the op is not pending. */
+    public void failed(NativeOp op)
+    {
+        _pending.remove(op.address());
+        op.markDone();
+    }
+
+    /**
+     * The second half of an issue: as {@link #issue(Pointer, NativeOp, NativeCall)} after its call returned.
+     *
+     * @return rc
+     */
+    public int end(Pointer handle, NativeOp op, long which, int rc)
+    {
         op.callReturned(handle, rc, which);
         if (rc == Layout.NO_ERROR)
         {

@@ -28,6 +28,9 @@ public abstract class NativeOp
 
     private Memory memory;       // owned; freed in free() when not pending
     private ByteBuffer view;
+    private Pointer payloadPointer;   // cached per block: a completion path allocates nothing
+    private Pointer bytesPointer;
+    private ByteBuffer payloadView;
     private boolean pending;          // guarded by this
     private boolean completing;       // guarded by this
     private boolean freeOnCompletion; // guarded by this
@@ -54,6 +57,19 @@ public abstract class NativeOp
         memory = new Memory(PAYLOAD + Math.max(8, payloadSize));
         memory.clear();
         view = memory.getByteBuffer(0, memory.size()).order(ByteOrder.LITTLE_ENDIAN);
+        payloadPointer = memory.share(PAYLOAD);
+        bytesPointer = memory.share(32);
+        payloadView = null;
+    }
+
+    /**
+     * @return the payload as a little-endian buffer from its first byte, for absolute reads; one per block
+     */
+    public synchronized ByteBuffer payloadView()
+    {
+        if (payloadView == null)
+            payloadView = view.duplicate().position(PAYLOAD).slice().order(ByteOrder.LITTLE_ENDIAN);
+        return payloadView;
     }
 
     public Pointer overlapped()
@@ -68,7 +84,7 @@ public abstract class NativeOp
 
     public Pointer bytesOut()
     {
-        return memory.share(32);
+        return bytesPointer;
     }
 
     public int syncBytes()
@@ -78,7 +94,7 @@ public abstract class NativeOp
 
     public Pointer payload()
     {
-        return memory.share(PAYLOAD);
+        return payloadPointer;
     }
 
     public long payloadAddress()

@@ -416,7 +416,22 @@ public final class RequestQueue
      */
     public int sendResponse(long requestId, int flags, SendOp op)
     {
-        return issue(op, (q, o) -> HttpApi.HttpSendHttpResponse(q, requestId, flags, o.payload(), null, null, null, 0, o.overlapped(), null));
+        CompletionPort port = _port;
+        Pointer q = _queue;
+        if (port == null || q == null)
+            return closed(op);
+        long which = port.begin(op);
+        int rc;
+        try
+        {
+            rc = HttpApi.HttpSendHttpResponse(q, requestId, flags, op.payload(), op.cachePolicy(), null, null, 0, op.overlapped(), null);
+        }
+        catch (Throwable x)
+        {
+            port.failed(op);
+            throw x;
+        }
+        return port.end(q, op, which, rc);
     }
 
     /**
@@ -426,8 +441,23 @@ public final class RequestQueue
      */
     public int sendBody(long requestId, int flags, SendOp op)
     {
-        Pointer chunks = op.chunkCount() == 0 ? null : new Pointer(op.chunksAddress());
-        return issue(op, (q, o) -> HttpApi.HttpSendResponseEntityBody(q, requestId, flags, (short)op.chunkCount(), chunks, null, null, 0, o.overlapped(), null));
+        CompletionPort port = _port;
+        Pointer q = _queue;
+        if (port == null || q == null)
+            return closed(op);
+        long which = port.begin(op);
+        int rc;
+        try
+        {
+            rc = HttpApi.HttpSendResponseEntityBody(q, requestId, flags, (short)op.chunkCount(), op.chunkCount() == 0 ? null : op.chunks(),
+                null, null, 0, op.overlapped(), null);
+        }
+        catch (Throwable x)
+        {
+            port.failed(op);
+            throw x;
+        }
+        return port.end(q, op, which, rc);
     }
 
     /**
@@ -437,7 +467,40 @@ public final class RequestQueue
      */
     public int readBody(long requestId, SimpleOp op)
     {
-        return issue(op, (q, o) -> HttpApi.HttpReceiveRequestEntityBody(q, requestId, 0, o.payload(), o.payloadSize(), o.bytesOut(), o.overlapped()));
+        return readBody(requestId, op, op.payload(), op.payloadSize());
+    }
+
+    /**
+     * HttpReceiveRequestEntityBody into memory the caller keeps until the op completes (zero copy into
+     * a pooled buffer handed to Jetty as is).
+     *
+     * @return the call's result, as for {@link #sendResponse}
+     */
+    public int readBody(long requestId, SimpleOp op, Pointer into, int size)
+    {
+        CompletionPort port = _port;
+        Pointer q = _queue;
+        if (port == null || q == null)
+            return closed(op);
+        long which = port.begin(op);
+        int rc;
+        try
+        {
+            rc = HttpApi.HttpReceiveRequestEntityBody(q, requestId, 0, into, size, op.bytesOut(), op.overlapped());
+        }
+        catch (Throwable x)
+        {
+            port.failed(op);
+            throw x;
+        }
+        return port.end(q, op, which, rc);
+    }
+
+    /** Once the queue is closed the op completes at once with ERROR_INVALID_HANDLE (F-84). */
+    private static int closed(NativeOp op)
+    {
+        op.complete(Layout.ERROR_INVALID_HANDLE, 0);
+        return Layout.ERROR_INVALID_HANDLE;
     }
 
     /**
@@ -569,8 +632,20 @@ public final class RequestQueue
             _depth++;
             try
             {
-                long issue = issueCount() + 1;
-                _port.issue(_queue, this, op -> HttpApi.HttpReceiveHttpRequest(_queue, requestId, 0, payload(), payloadSize(), bytesOut(), overlapped()));
+                CompletionPort port = _port;
+                Pointer q = _queue;
+                long issue = port.begin(this);
+                int rc;
+                try
+                {
+                    rc = HttpApi.HttpReceiveHttpRequest(q, requestId, 0, payload(), payloadSize(), bytesOut(), overlapped());
+                }
+                catch (Throwable x)
+                {
+                    port.failed(this);
+                    throw x;
+                }
+                port.end(q, this, issue, rc);
                 // stopReceiving() may have looked at this op just before it was issued.
                 if (!_receiving)
                     cancel(_queue, issue);
@@ -638,11 +713,9 @@ public final class RequestQueue
                 {
                     _failures = 0;
                     received();
-                    ByteBuffer b = view().duplicate();
-                    b.position(PAYLOAD);
                     try
                     {
-                        _listener.onRequest(_view.wrap(b.slice(), payloadAddress(), bytes));
+                        _listener.onRequest(_view.wrap(payloadView(), payloadAddress(), bytes));
                     }
                     catch (Throwable x)
                     {

@@ -8,8 +8,10 @@ import io.github.jettyhttpsys.nativeapi.Layout;
 
 /**
  * One send: lays out an HTTP_RESPONSE_V2 with its headers and data chunks, or only data chunks,
- * in its own native block (every pointer inside the block), for HttpSendHttpResponse or
- * HttpSendResponseEntityBody. The block lives until the send's completion.
+ * in its own native block, for HttpSendHttpResponse or HttpSendResponseEntityBody. The block lives
+ * until the send's completion. Data in direct buffers is not copied: its chunk points at the buffer,
+ * which the op keeps reachable until the completion, since HTTP.sys may read it until then (the
+ * caller must not reuse it before: Jetty's write contract); data in heap buffers is copied into the block.
  */
 public final class SendOp extends NativeOp
 {
@@ -23,6 +25,9 @@ public final class SendOp extends NativeOp
     private int _chunkCount;
     private int _chunksAt;
     private int _used; // payload bytes written, cleared before reuse
+    private final java.util.ArrayList<ByteBuffer> _lent = new java.util.ArrayList<>(4); // direct buffers the chunks point into
+    private int _policySlot = -1; // payload offset reserved for an HTTP_CACHE_POLICY (responses only)
+    private boolean _policy;      // the slot holds one
 
     private SendOp(int size)
     {
@@ -53,6 +58,9 @@ public final class SendOp extends NativeOp
     private void recycle()
     {
         _completion = null;
+        _lent.clear();
+        _policySlot = -1;
+        _policy = false;
         if (payloadSize() == POOLED_SIZE && POOLED.get() < POOL_MAX)
         {
             ByteBuffer v = view();
@@ -125,9 +133,10 @@ public final class SendOp extends NativeOp
             size += 8 + Layout.HTTP_RESPONSE_INFO_SIZE + Layout.HTTP_MULTIPLE_KNOWN_HEADERS_SIZE + challenges * Layout.HTTP_KNOWN_HEADER_SIZE;
         for (String[] h : headers)
             size += h[0].length() + h[1].length() + 2;
-        for (ByteBuffer b : bodies)
-            size += b.remaining();
-        SendOp op = obtain(size + 16, completion);
+        size += copiedBytes(bodies);
+        int contentMax = size + 16; // with room for two 8-byte alignments
+        SendOp op = obtain(contentMax + 8 + Layout.HTTP_CACHE_POLICY_SIZE, completion);
+        op._policySlot = (contentMax + 7) & ~7;
         ByteBuffer v = op.view();
         int base = PAYLOAD;
         long addr = op.payloadAddress();
@@ -237,14 +246,55 @@ public final class SendOp extends NativeOp
     public static SendOp body(List<ByteBuffer> bodies, List<String[]> trailers, Completion completion)
     {
         int chunks = bodies.size() + (trailers.isEmpty() ? 0 : 1);
-        int size = chunks * Layout.HTTP_DATA_CHUNK_SIZE + trailerBytes(trailers);
-        for (ByteBuffer b : bodies)
-            size += b.remaining();
+        int size = chunks * Layout.HTTP_DATA_CHUNK_SIZE + trailerBytes(trailers) + copiedBytes(bodies);
         SendOp op = obtain(size, completion);
         op._chunksAt = 0;
         int at = op.putChunks(bodies, chunks * Layout.HTTP_DATA_CHUNK_SIZE);
         op.putTrailers(trailers, at);
         return op;
+    }
+
+    /** The bytes of heap buffers, which are copied into the block; direct ones are not. */
+    private static int copiedBytes(List<ByteBuffer> bodies)
+    {
+        int size = 0;
+        for (ByteBuffer b : bodies)
+            if (!b.isDirect())
+                size += b.remaining();
+        return size;
+    }
+
+    /**
+     * Asks HTTP.sys to keep this response in its kernel response cache (F-162): it answers later GETs of the
+     * URL itself while the entry lives, if the request and the response qualify (F-163, F-164).
+     *
+     * @param seconds time to live, &gt; 0
+     * @return this
+     */
+    public SendOp cacheFor(int seconds)
+    {
+        if (seconds <= 0)
+            throw new IllegalArgumentException("time to live must be positive: " + seconds);
+        if (_policySlot < 0)
+            throw new IllegalStateException("only HttpSendHttpResponse takes a cache policy");
+        // In the slot the response reserved after its content.
+        ByteBuffer v = view();
+        v.putInt(PAYLOAD + _policySlot + Layout.CACHE_POLICY_POLICY, Layout.HttpCachePolicyTimeToLive);
+        v.putInt(PAYLOAD + _policySlot + Layout.CACHE_POLICY_SECONDS_TO_LIVE, seconds);
+        _policy = true;
+        return this;
+    }
+
+    /** @return the HTTP_CACHE_POLICY of {@link #cacheFor(int)}, or null */
+    public com.sun.jna.Pointer cachePolicy()
+    {
+        return _policy ? new com.sun.jna.Pointer(payloadAddress() + _policySlot) : null;
+    }
+
+    /** @return the data chunks' array, for HttpSendResponseEntityBody */
+    public com.sun.jna.Pointer chunks()
+    {
+        return new com.sun.jna.Pointer(chunksAddress());
     }
 
     private static int trailerBytes(List<String[]> trailers)
@@ -302,12 +352,21 @@ public final class SendOp extends NativeOp
                 continue;
             int c = PAYLOAD + _chunksAt + n * Layout.HTTP_DATA_CHUNK_SIZE;
             v.putInt(c + Layout.CHUNK_TYPE, Layout.HttpDataChunkFromMemory);
-            v.putLong(c + Layout.CHUNK_P_BUFFER, addr + at);
             v.putInt(c + Layout.CHUNK_BUFFER_LENGTH, len);
-            v.position(PAYLOAD + at);
-            v.put(b.slice());
-            b.position(b.limit()); // consumed, as a write consumes its buffer (Jetty reuses it)
-            at += len;
+            if (b.isDirect())
+            {
+                // Zero copy: HTTP.sys reads the caller's buffer, kept reachable until the completion.
+                v.putLong(c + Layout.CHUNK_P_BUFFER, com.sun.jna.Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(b)) + b.position());
+                _lent.add(b);
+            }
+            else
+            {
+                v.putLong(c + Layout.CHUNK_P_BUFFER, addr + at);
+                v.position(PAYLOAD + at);
+                v.put(b.slice());
+                at += len;
+            }
+            b.position(b.limit()); // consumed, as a write consumes its buffer (Jetty reuses it once the write completed)
             n++;
         }
         _chunkCount = n;

@@ -7,6 +7,7 @@ package io.github.jettyhttpsys.engine;
 public final class SimpleOp extends NativeOp
 {
     private volatile Completion _completion;
+    private volatile Object _target; // memory outside the block that the pending call writes into
 
     public SimpleOp(int payloadSize)
     {
@@ -16,6 +17,20 @@ public final class SimpleOp extends NativeOp
     public void onCompletion(Completion completion)
     {
         _completion = completion;
+    }
+
+    /**
+     * Keeps the memory a pending call writes into (a pooled buffer the read fills in place) reachable as
+     * long as the op, also when the op is abandoned at shutdown with its call still pending.
+     */
+    public void target(Object target)
+    {
+        _target = target;
+    }
+
+    public Object target()
+    {
+        return _target;
     }
 
     @Override

@@ -19,18 +19,19 @@ public final class HttpRequestView
     private ByteBuffer buffer;
     private long base;
     private int length;
+    private byte[] scratch = new byte[256]; // one string at a time is copied out through it
 
     /**
      * Points the view at a request.
      *
-     * @param buffer the buffer's bytes (any position; absolute reads only)
+     * @param buffer the buffer's bytes (any position; absolute reads only; kept as given when little-endian)
      * @param base the native address of the buffer's first byte
      * @param length the bytes HTTP.sys used
      * @return this
      */
     public HttpRequestView wrap(ByteBuffer buffer, long base, int length)
     {
-        this.buffer = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.buffer = buffer.order() == ByteOrder.LITTLE_ENDIAN ? buffer : buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         this.base = base;
         this.length = length;
         return this;
@@ -318,9 +319,10 @@ public final class HttpRequestView
     {
         if (pointer == 0 || len == 0)
             return pointer == 0 ? null : "";
-        byte[] b = new byte[len];
-        buffer.get(offset(pointer, len), b);
-        return new String(b, charset);
+        if (scratch.length < len)
+            scratch = new byte[Math.max(len, 2 * scratch.length)];
+        buffer.get(offset(pointer, len), scratch, 0, len);
+        return new String(scratch, 0, len, charset);
     }
 
     /** Converts a pointer inside the buffer into an offset, refusing anything outside it. */

@@ -86,12 +86,27 @@ public final class Layout
         "Warning", "Allow", "Content-Length", "Content-Type", "Content-Encoding", "Content-Language", "Content-Location",
         "Content-MD5", "Content-Range", "Expires", "Last-Modified", "Accept-Ranges", "Age", "ETag", "Location",
         "Proxy-Authenticate", "Retry-After", "Server", "Set-Cookie", "Vary", "WWW-Authenticate"};
-    private static final Map<String, Integer> RESPONSE_HEADER_IDS = new java.util.HashMap<>();
+    private static final int[][] RESPONSE_HEADERS_BY_LENGTH;
 
     static
     {
-        for (int i = 0; i < RESPONSE_HEADERS.length; i++)
-            RESPONSE_HEADER_IDS.put(RESPONSE_HEADERS[i].toLowerCase(Locale.ROOT), i);
+        int max = 0;
+        for (String h : RESPONSE_HEADERS)
+            max = Math.max(max, h.length());
+        RESPONSE_HEADERS_BY_LENGTH = new int[max + 1][];
+        for (int len = 0; len <= max; len++)
+        {
+            int n = 0;
+            for (String h : RESPONSE_HEADERS)
+                if (h.length() == len)
+                    n++;
+            int[] ids = new int[n];
+            n = 0;
+            for (int i = 0; i < RESPONSE_HEADERS.length; i++)
+                if (RESPONSE_HEADERS[i].length() == len)
+                    ids[n++] = i;
+            RESPONSE_HEADERS_BY_LENGTH[len] = ids;
+        }
     }
 
     // ---- address families (Windows values) ----
@@ -266,6 +281,15 @@ public final class Layout
 
     // ---- HTTP_DATA_CHUNK ----
     public static final int HTTP_DATA_CHUNK_SIZE = 32;
+
+    // ---- HTTP_CACHE_POLICY (F-162): the pCachePolicy of HttpSendHttpResponse ----
+    public static final int HTTP_CACHE_POLICY_SIZE = 8;
+    public static final int CACHE_POLICY_POLICY = 0;
+    public static final int CACHE_POLICY_SECONDS_TO_LIVE = 4;
+    public static final int HttpCachePolicyNocache = 0;
+    /** Not a row of the reference table (it lists Nocache only): F-162 and mingw's http.h give UserInvalidates 1, TimeToLive 2. */
+    public static final int HttpCachePolicyTimeToLive = 2;
+    public static final int HTTP_FLUSH_RESPONSE_FLAG_RECURSIVE = 1;
     public static final int CHUNK_TYPE = 0;
     public static final int CHUNK_P_BUFFER = 8;
     public static final int CHUNK_BUFFER_LENGTH = 16;
@@ -450,6 +474,11 @@ public final class Layout
         n("HTTP_DATA_CHUNK.DataChunkType", CHUNK_TYPE);
         n("HTTP_DATA_CHUNK.FromMemory.pBuffer", CHUNK_P_BUFFER);
         n("HTTP_DATA_CHUNK.FromMemory.BufferLength", CHUNK_BUFFER_LENGTH);
+        n("HTTP_CACHE_POLICY", HTTP_CACHE_POLICY_SIZE);
+        n("HTTP_CACHE_POLICY.Policy", CACHE_POLICY_POLICY);
+        n("HTTP_CACHE_POLICY.SecondsToLive", CACHE_POLICY_SECONDS_TO_LIVE);
+        n("HttpCachePolicyNocache", HttpCachePolicyNocache);
+        n("HTTP_FLUSH_RESPONSE_FLAG_RECURSIVE", HTTP_FLUSH_RESPONSE_FLAG_RECURSIVE);
         n("HTTP_BINDING_INFO", HTTP_BINDING_INFO_SIZE);
         n("HTTP_BINDING_INFO.RequestQueueHandle", BINDING_REQUEST_QUEUE_HANDLE);
         n("HTTP_TIMEOUT_LIMIT_INFO", HTTP_TIMEOUT_LIMIT_INFO_SIZE);
@@ -566,8 +595,16 @@ public final class Layout
      */
     public static int responseHeaderId(String name)
     {
-        Integer id = RESPONSE_HEADER_IDS.get(name.toLowerCase(Locale.ROOT));
-        return id == null ? -1 : id;
+        // Without allocating: names of that length only, compared ignoring case (RFC 9110 §5.1).
+        int len = name.length();
+        if (len >= RESPONSE_HEADERS_BY_LENGTH.length)
+            return -1;
+        for (int id : RESPONSE_HEADERS_BY_LENGTH[len])
+        {
+            if (RESPONSE_HEADERS[id].equalsIgnoreCase(name))
+                return id;
+        }
+        return -1;
     }
 
     /**
