@@ -975,7 +975,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     }
 
     /** The requests in progress: every connection with one is tracked until its last request completes. */
-    private List<HttpSysStream> activeStreams()
+    List<HttpSysStream> activeStreams()
     {
         List<HttpSysStream> all = new ArrayList<>();
         for (HttpSysConnection c : _connections.values())

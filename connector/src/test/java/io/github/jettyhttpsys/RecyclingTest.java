@@ -1,0 +1,157 @@
+package io.github.jettyhttpsys;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpChannel;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+/**
+ * The channel of an HTTP/1.x connection serves its next request (as on Jetty's own HTTP/1 connection), and
+ * nothing that arrives late for a finished request — a disconnect, an idle timeout, a stop — reaches the
+ * request that now runs on the recycled channel.
+ */
+public class RecyclingTest
+{
+    private Server server;
+    private HttpSysConnector connector;
+    private int port;
+    private final Map<String, HttpSysStream> streams = new ConcurrentHashMap<>();
+    private final AtomicReference<Throwable> failureSeen = new AtomicReference<>();
+    private volatile Runnable duringB = () -> { };
+
+    private void start() throws Exception
+    {
+        port = TestSupport.freePort();
+        server = new Server();
+        connector = new HttpSysConnector(server, "http://127.0.0.1:" + port + "/");
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                String path = Request.getPathInContext(request);
+                streams.put(path, streamOf(request));
+                request.addFailureListener(failureSeen::set);
+                if (path.equals("/b"))
+                    duringB.run();
+                Content.Sink.write(response, true, path + "-ok", callback);
+                return true;
+            }
+        });
+        server.start();
+    }
+
+    private HttpSysStream streamOf(Request request)
+    {
+        Request core = Request.unWrap(request);
+        for (HttpSysStream s : connector.activeStreams())
+        {
+            HttpChannel c = s.getChannel();
+            if (c != null && c.getRequest() == core)
+                return s;
+        }
+        throw new AssertionError("no stream for " + request);
+    }
+
+    @AfterEach
+    public void stop() throws Exception
+    {
+        if (server != null)
+            server.stop();
+        TestSupport.assertNothingLeaked();
+    }
+
+    private String get(String path)
+    {
+        return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n";
+    }
+
+    /** One request after the other on one connection, each sent once the one before is recycled. */
+    private List<RawHttp.Response> oneByOne(String... paths) throws Exception
+    {
+        List<RawHttp.Response> responses = new java.util.ArrayList<>();
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port))
+        {
+            s.setSoTimeout(10_000);
+            RawHttp.Reader in = new RawHttp.Reader(s.getInputStream());
+            for (String p : paths)
+            {
+                s.getOutputStream().write(get(p).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+                RawHttp.Response r = RawHttp.readResponse(in, "GET");
+                if (r == null)
+                    break;
+                responses.add(r);
+                // The response can reach the client before the stream's completion gives the channel back.
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (!streams.get(p).isCompleted() && System.nanoTime() < deadline)
+                    Thread.sleep(1);
+                Thread.sleep(20);
+            }
+        }
+        return responses;
+    }
+
+    @Test
+    public void theNextRequestOfAConnectionRunsOnTheSameChannel() throws Exception
+    {
+        start();
+        List<RawHttp.Response> r = oneByOne("/a", "/c");
+        assertEquals("/a-ok", r.get(0).body());
+        assertEquals("/c-ok", r.get(1).body());
+        assertNotSame(streams.get("/a"), streams.get("/c"));
+        assertSame(streams.get("/a").getChannel(), streams.get("/c").getChannel(), "the channel is recycled");
+    }
+
+    @Test
+    public void lateNotificationsOfAFinishedRequestNeverReachTheNextOne() throws Exception
+    {
+        start();
+        duringB = () ->
+        {
+            // Request /a finished; /b now runs on its channel. Everything that could still arrive for /a:
+            HttpSysStream a = streams.get("/a");
+            assertNotNull(a);
+            assertSame(a.getChannel(), streams.get("/b").getChannel());
+            a.onDisconnect(0);
+            a.checkIdle(Long.MAX_VALUE);
+            a.dispatched();
+            a.abort(new Exception("stopped late"));
+        };
+        List<RawHttp.Response> r = oneByOne("/a", "/b", "/c");
+        assertEquals(200, r.get(1).status, r.toString());
+        assertEquals("/b-ok", r.get(1).body());
+        assertEquals("/c-ok", r.get(2).body(), "the connection goes on");
+        assertNull(failureSeen.get(), "no failure reached a request");
+        assertSame(streams.get("/b").getChannel(), streams.get("/c").getChannel());
+    }
+
+    @Test
+    public void aChannelAFailureReachedIsNotRecycled() throws Exception
+    {
+        start();
+        duringB = () -> streams.get("/b").checkIdle(Long.MAX_VALUE); // the idle timeout fires during /b
+        List<RawHttp.Response> r = oneByOne("/b", "/c");
+        if (r.size() == 2)
+            assertNotSame(streams.get("/b").getChannel(), streams.get("/c").getChannel(), "a timed-out channel is not reused");
+        else
+            assertNull(streams.get("/c"), "or the connection closed after the timed-out request");
+    }
+}
