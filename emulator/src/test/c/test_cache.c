@@ -340,6 +340,29 @@ static void test_bypass(void)
     CHECK(counters_zero(2000));
 }
 
+/* F-163: a group with Windows authentication configured never stores and is never answered from the cache. */
+static void test_auth_group_not_cached(void)
+{
+    emu_srv s;
+    emu_srv_open(&s);
+    char out[4096];
+    resp_opts o = {0, "text/plain", NULL, 0, &USER};
+    fill(&s, "/open", "o", &o, out, sizeof(out)); /* stored while auth is off */
+    CHECK_EQ(entries(), 1);
+    HTTP_SERVER_AUTHENTICATION_INFO a;
+    memset(&a, 0, sizeof(a));
+    a.Flags.Present = 1;
+    a.AuthSchemes = HTTP_AUTH_ENABLE_BASIC;
+    CHECK_EQ(HttpSetUrlGroupProperty(s.group, HttpServerAuthenticationProperty, &a, sizeof(a)), NO_ERROR);
+    CHECK_EQ(answered_by_cache(&s, "/open", NULL, out, sizeof(out)), 0); /* the entry is not used */
+    fill(&s, "/w", "w", &o, out, sizeof(out));
+    CHECK(strstr(out, "\r\n\r\nw") != NULL);
+    CHECK_EQ(entries(), 1); /* /w was not stored */
+    CHECK_EQ(answered_by_cache(&s, "/w", NULL, out, sizeof(out)), 0);
+    emu_srv_close(&s);
+    CHECK(counters_zero(2000));
+}
+
 /* F-62: an HTTP/1.0 request answered from the cache gets Connection: close and the connection closes. */
 static void test_http10_close(void)
 {
@@ -693,6 +716,7 @@ int main(void)
     test_keepalive_pipelined();
     test_not_cached();
     test_bypass();
+    test_auth_group_not_cached();
     test_http10_close();
     test_ttl_expiry();
     test_flush();
