@@ -420,8 +420,11 @@ int emu_route_request(conn *c, req *r)
     group *g = u->g;
     ULONG limit = g->max_connections != HTTP_LIMIT_INFINITE ? g->max_connections : g->s->max_connections;
     int new_to_group = c->g != g;
-    if (new_to_group && limit != HTTP_LIMIT_INFINITE && g->connections >= (long)limit) {
-        /* F-94: the connection limit: reset (Basic) or 503 (Limited, Full). */
+    /* F-165: a request the kernel cache answers never reaches the queue, so a full one does not refuse it. */
+    const struct centry *cached = emu_cache_lookup(c, r, g, q);
+    if ((q->ready_count >= q->max_length && cached == NULL) ||
+        (new_to_group && limit != HTTP_LIMIT_INFINITE && g->connections >= (long)limit)) {
+        /* F-94: a full queue or the connection limit: reset (Basic) or 503 (Limited, Full). */
         c->cur = NULL;
         free(r->head);
         free(r->cooked_path);
@@ -435,21 +438,12 @@ int emu_route_request(conn *c, req *r)
         g->connections++;
     }
     r->g = g;
-    if (emu_cache_serve(c, r, g, q)) {
-        /* F-165: answered by the kernel cache; the queue never sees it, so a full one does not matter. */
+    if (cached != NULL) {
+        emu_cache_replay(c, r, cached);
         free(r->head);
         free(r->cooked_path);
         free(r);
         return 1;
-    }
-    if (q->ready_count >= q->max_length) {
-        /* F-94: a full queue: reset (Basic) or 503 (Limited, Full). */
-        c->cur = NULL;
-        free(r->head);
-        free(r->cooked_path);
-        free(r);
-        emu_conn_reject(c, q->verbosity == Http503ResponseVerbosityBasic ? 0 : 503);
-        return 0;
     }
     /* F-133..F-137: authenticated before it is queued; a 400, or an intermediate leg, never reaches the app */
     int auth = emu_auth_request(c, r, g);

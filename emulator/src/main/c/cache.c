@@ -374,19 +374,21 @@ void emu_cache_store(req *r, const HTTP_CACHE_POLICY *policy, ULONG flags, const
     emu_count(CNT_CACHE, 1);
 }
 
-int emu_cache_serve(conn *c, req *r, const group *g, const queue *q)
+const centry *emu_cache_lookup(const conn *c, const req *r, const group *g, const queue *q)
 {
-    if (g_cache == NULL || !request_ok(c, r, g)) return 0;
+    if (g_cache == NULL || !request_ok(c, r, g)) return NULL;
     drop_expired();
-    centry *e = find_response(q, r);
-    if (e == NULL) return 0;
-    /* F-165: HTTP.sys replays the stored response, the application's own headers included, and no receive
+    return find_response(q, r);
+}
+
+void emu_cache_replay(conn *c, req *r, const centry *e)
+{    /* F-165: HTTP.sys replays the stored response, the application's own headers included, and no receive
      * completes. The replay is built as the send path builds a head: the stored status line, the
      * application's headers and HTTP.sys's Server line, then a Date of now (F-54; open question: whether
      * HTTP.sys replays the stored Date instead), Content-Length (F-56) and Connection: close when this
      * request ends its connection (F-62, HTTP/1.0 or Connection: close). */
     char *out = malloc(e->head_len + e->body_len + 160);
-    if (out == NULL) return 0;
+    if (out == NULL) abort(); /* as the rest of the emulator treats running out of memory */
     size_t n = 0;
     memcpy(out, e->head, e->head_len);
     n = e->head_len;
@@ -406,7 +408,6 @@ int emu_cache_serve(conn *c, req *r, const group *g, const queue *q)
     emu_conn_own_response(c, out, n, close);
     free(out);
     emu_count(CNT_CACHE_HITS, 1);
-    return 1;
 }
 
 /* ---- invalidation ---- */

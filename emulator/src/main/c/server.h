@@ -350,8 +350,11 @@ extern pthread_cond_t g_sync_cond;
  * the request and the response allow (F-162..F-164); otherwise nothing happens. */
 void emu_cache_store(req *r, const HTTP_CACHE_POLICY *policy, ULONG flags, const HTTP_RESPONSE *resp, const char *head,
                      size_t head_len, int has_length, int has_connection, unsigned long long body);
-/* A routed request the cache answers (F-165): 1 when answered, r then the caller's to free unqueued. */
-int emu_cache_serve(conn *c, req *r, const group *g, const queue *q);
+/* The live entry that answers a routed request (F-165), NULL when none does; then emu_cache_replay answers
+ * it (under the same hold of the lock), after which r is the caller's to free, never queued. */
+struct centry;
+const struct centry *emu_cache_lookup(const conn *c, const req *r, const group *g, const queue *q);
+void emu_cache_replay(conn *c, req *r, const struct centry *e);
 void emu_cache_drop_queue(const queue *q);  /* the queue closes */
 void emu_cache_drop_url(const url *u);      /* the prefix leaves its group: the entries under it go */
 /* A fragment's bytes (all, or range; NULL = all), pointing into the cache: valid until the lock is

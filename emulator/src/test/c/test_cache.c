@@ -262,6 +262,36 @@ static void test_keepalive_pipelined(void)
     CHECK(counters_zero(2000));
 }
 
+/* F-165, F-94: a full queue refuses what would be queued, not what the cache answers. */
+static void test_full_queue_hit(void)
+{
+    emu_srv s;
+    emu_srv_open(&s);
+    char out[4096];
+    resp_opts o = {0, "text/plain", NULL, 0, &USER};
+    fill(&s, "/f", "full", &o, out, sizeof(out));
+    ULONG len = 10;
+    CHECK_EQ(HttpSetRequestQueueProperty(s.queue, HttpServerQueueLengthProperty, &len, sizeof(len), 0, NULL), NO_ERROR);
+    int held[10];
+    for (int i = 0; i < 10; i++) {
+        held[i] = client_connect(s.tcp);
+        get(held[i], "/waiting", NULL);
+    }
+    usleep(200000);
+    int c = client_connect(s.tcp);
+    get(c, "/f", NULL);
+    read_response(c, out, sizeof(out), 2000, NULL);
+    CHECK(strstr(out, "\r\n\r\nfull") != NULL);
+    client_close(c);
+    c = client_connect(s.tcp);
+    get(c, "/not-cached", NULL);
+    CHECK(client_read(c, out, sizeof(out), 2000) <= 0); /* Basic verbosity: a reset */
+    client_close(c);
+    for (int i = 0; i < 10; i++) client_close(held[i]);
+    emu_srv_close(&s);
+    CHECK(counters_zero(2000));
+}
+
 /* (2) F-163: MORE_DATA is not cached; F-164: neither is a response without Content-Type, nor a 206, nor one
  * with a malformed Last-Modified; a 404 is. */
 static void test_not_cached(void)
@@ -714,6 +744,7 @@ int main(void)
 {
     test_hit_identical();
     test_keepalive_pipelined();
+    test_full_queue_hit();
     test_not_cached();
     test_bypass();
     test_auth_group_not_cached();
