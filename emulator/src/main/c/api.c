@@ -322,6 +322,16 @@ static url *route(int port, const char *host, size_t host_len, const char *path,
     return NULL;
 }
 
+int emu_queue_serves(const queue *q, int tls, const char *host, int port, const char *path, size_t path_len)
+{
+    for (url *u = g_urls; u; u = u->next) {
+        if (u->g->q != q || u->tls != tls || u->port != port) continue;
+        if (u->host_kind == HOST_NAMED && strcmp(u->host, host) != 0) continue;
+        if (path_matches(u, path, path_len)) return 1;
+    }
+    return 0;
+}
+
 /* ---- requests ---- */
 
 static void req_put_host(req *r)
@@ -364,7 +374,7 @@ static void req_put_host(req *r)
     }
 }
 
-void emu_route_request(conn *c, req *r)
+int emu_route_request(conn *c, req *r)
 {
     const emu_head *h = &r->h;
     /* Path of the target: after an absolute-form authority, up to the query. */
@@ -405,12 +415,14 @@ void emu_route_request(conn *c, req *r)
         free(r->cooked_path);
         free(r);
         emu_conn_reject(c, status);
-        return;
+        return 0;
     }
     group *g = u->g;
     ULONG limit = g->max_connections != HTTP_LIMIT_INFINITE ? g->max_connections : g->s->max_connections;
     int new_to_group = c->g != g;
-    if (q->ready_count >= q->max_length ||
+    /* F-165: a request the kernel cache answers never reaches the queue, so a full one does not refuse it. */
+    const struct centry *cached = emu_cache_lookup(c, r, g, q);
+    if ((q->ready_count >= q->max_length && cached == NULL) ||
         (new_to_group && limit != HTTP_LIMIT_INFINITE && g->connections >= (long)limit)) {
         /* F-94: a full queue or the connection limit: reset (Basic) or 503 (Limited, Full). */
         c->cur = NULL;
@@ -418,7 +430,7 @@ void emu_route_request(conn *c, req *r)
         free(r->cooked_path);
         free(r);
         emu_conn_reject(c, q->verbosity == Http503ResponseVerbosityBasic ? 0 : 503);
-        return;
+        return 0;
     }
     if (new_to_group) {
         if (c->g) c->g->connections--;
@@ -426,6 +438,13 @@ void emu_route_request(conn *c, req *r)
         g->connections++;
     }
     r->g = g;
+    if (cached != NULL) {
+        emu_cache_replay(c, r, cached);
+        free(r->head);
+        free(r->cooked_path);
+        free(r);
+        return 1;
+    }
     /* F-133..F-137: authenticated before it is queued; a 400, or an intermediate leg, never reaches the app */
     int auth = emu_auth_request(c, r, g);
     if (auth != EMU_AUTH_DELIVER) {
@@ -435,7 +454,7 @@ void emu_route_request(conn *c, req *r)
         free(r->cooked_path);
         free(r);
         if (auth != EMU_AUTH_ANSWERED) emu_conn_reject(c, auth);
-        return;
+        return 0;
     }
     r->id = emu_next_id();
     r->q = q;
@@ -452,6 +471,7 @@ void emu_route_request(conn *c, req *r)
     r->qnext = NULL;
     q->ready_count++;
     emu_queue_dispatch(q);
+    return 0;
 }
 
 /* Hands the request to a receive: NO_ERROR (delivered) or ERROR_MORE_DATA (bound to its id, F-27). */
@@ -619,6 +639,7 @@ EMU_EXPORT ULONG HttpCreateServerSession(HTTPAPI_VERSION v, PHTTP_SERVER_SESSION
 
 static void url_free(url *u)
 {
+    emu_cache_drop_url(u); /* the cache entries under it go with it */
     url **pp = &g_urls;
     while (*pp != u) pp = &(*pp)->next;
     *pp = u->next;
@@ -937,6 +958,7 @@ static void queue_release(queue *q, int closing)
     }
     for (group *g = g_groups; g; g = g->next)
         if (g->q == q) g->q = NULL;
+    emu_cache_drop_queue(q); /* its cache entries and fragments (F-167, F-168) */
     queue **pp = &g_queues;
     while (*pp != q) pp = &(*pp)->next;
     *pp = q->next;
@@ -1221,7 +1243,8 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n
 
 static void append_str(char **buf, size_t *len, size_t *cap, const char *s) { append(buf, len, cap, s, strlen(s)); }
 
-static ULONG check_chunks(USHORT count, USHORT max, PHTTP_DATA_CHUNK chunks, unsigned long long *total, int trailers_ok)
+static ULONG check_chunks(const queue *q, int h2, USHORT count, USHORT max, PHTTP_DATA_CHUNK chunks,
+                          unsigned long long *total, int trailers_ok)
 {
     *total = 0;
     if (count > max) return ERROR_INVALID_PARAMETER; /* F-24: at most 100 on a response, F-25: 9999 on a body send */
@@ -1229,6 +1252,18 @@ static ULONG check_chunks(USHORT count, USHORT max, PHTTP_DATA_CHUNK chunks, uns
     for (USHORT i = 0; i < count; i++) {
         /* F-159: trailers only as the last chunk of the final send of an h2 response (not on HTTP/1.1). */
         if (chunks[i].DataChunkType == HttpDataChunkTrailers && trailers_ok && i + 1 == count) continue;
+        if (chunks[i].DataChunkType == HttpDataChunkFromFragmentCache ||
+            chunks[i].DataChunkType == HttpDataChunkFromFragmentCacheEx) {
+            /* F-168: a fragment's bytes; one that is not (or no longer) there fails the send. Stand-in: not on
+             * an h2 stream, whose DATA frames borrow their bytes until written (a flush could free them). */
+            if (h2) return ERROR_INVALID_PARAMETER;
+            const char *p;
+            size_t n;
+            ULONG err = emu_cache_chunk(q, &chunks[i], &p, &n);
+            if (err != NO_ERROR) return err;
+            *total += n;
+            continue;
+        }
         if (chunks[i].DataChunkType != HttpDataChunkFromMemory) return ERROR_INVALID_PARAMETER; /* not emulated */
         if (chunks[i].FromMemory.BufferLength > 0 && chunks[i].FromMemory.pBuffer == NULL)
             return ERROR_INVALID_PARAMETER;
@@ -1239,6 +1274,7 @@ static ULONG check_chunks(USHORT count, USHORT max, PHTTP_DATA_CHUNK chunks, uns
 
 static void write_chunks(req *r, USHORT count, PHTTP_DATA_CHUNK chunks, emu_ranges *given)
 {
+    queue *q = r->q;
     /* F-178, F-179: HTTP.sys puts what it is given on the wire, for HEAD, 204, 304 and 1xx too. The
      * chunks are lent, not copied: read when they go to the socket, as HTTP.sys may until completion. */
     for (USHORT i = 0; i < count; i++) {
@@ -1250,6 +1286,14 @@ static void write_chunks(req *r, USHORT count, PHTTP_DATA_CHUNK chunks, emu_rang
                 ranges_add(given, t[k].pRawValue, t[k].RawValueLength);
             }
             emu_h2_trailers(r->c, t, chunks[i].Trailers.TrailerCount);
+            continue;
+        }
+        if (chunks[i].DataChunkType == HttpDataChunkFromFragmentCache ||
+            chunks[i].DataChunkType == HttpDataChunkFromFragmentCacheEx) {
+            /* F-168: copied now, as the emulator's own bytes: the entry may be flushed before they are written. */
+            const char *p;
+            size_t n;
+            if (emu_cache_chunk(q, &chunks[i], &p, &n) == NO_ERROR) emu_conn_write(r->c, p, n); /* checked before */
             continue;
         }
         emu_conn_lend(r->c, chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength);
@@ -1400,7 +1444,7 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
                                       PHTTP_CACHE_POLICY cache, PULONG bytes, PVOID r1, ULONG r2, LPOVERLAPPED ov,
                                       PHTTP_LOG_DATA log)
 {
-    (void)cache; (void)r1; (void)r2; (void)log;
+    (void)r1; (void)r2; (void)log;
     ULONG f = emu_enter(FN_HttpSendHttpResponse);
     if (f) return f;
     if (resp == NULL) return ERROR_INVALID_PARAMETER;
@@ -1415,7 +1459,9 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
     if (r->sends_pending > 0) { err = ERROR_BAD_COMMAND; goto out; } /* F-63 */
     int more = (flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA) != 0;
     int h2 = r->c->h2parent != NULL;
-    if ((err = check_chunks(resp->EntityChunkCount, 100, resp->pEntityChunks, &body, h2 && !more)) != NO_ERROR) goto out;
+    if ((err = check_chunks(q, h2, resp->EntityChunkCount, 100, resp->pEntityChunks, &body, h2 && !more)) != NO_ERROR) goto out;
+    /* F-162: Nocache, UserInvalidates or TimeToLive; any other value is refused (stand-in). */
+    if (cache != NULL && cache->Policy >= HttpCachePolicyMaximum) { err = ERROR_INVALID_PARAMETER; goto out; }
     if (resp->StatusCode < 100 || resp->StatusCode > 999) { err = ERROR_INVALID_PARAMETER; goto out; }
     int opaque = (flags & HTTP_SEND_RESPONSE_FLAG_OPAQUE) != 0;
     if (opaque && (err = check_opaque(r, flags, resp)) != NO_ERROR) goto out;
@@ -1472,6 +1518,12 @@ EMU_EXPORT ULONG HttpSendHttpResponse(HANDLE h, HTTP_REQUEST_ID id, ULONG flags,
         append_str(&hb, &hl, &hc, " ");
     }
     append_str(&hb, &hl, &hc, "Microsoft-HTTPAPI/2.0\r\n");
+    /* F-162..F-164: the head so far is what the kernel cache replays as the application's; what follows is
+     * HTTP.sys's for this one exchange (Date, the computed length, Connection), made again at each replay.
+     * Stand-in: HTTP/2 responses are not cached (send_h2_response), and an h2 stream is never answered
+     * from the cache (open question). */
+    if (cache != NULL && cache->Policy != HttpCachePolicyNocache)
+        emu_cache_store(r, cache, flags, resp, hb, hl, has_cl, has_connection, body);
     char date[64];
     emu_http_date(date, sizeof(date));
     append_str(&hb, &hl, &hc, "Date: "); /* F-54: always HTTP.sys's own */
@@ -1534,7 +1586,8 @@ EMU_EXPORT ULONG HttpSendResponseEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULONG 
     }
     if (r->sends_pending > 0) { err = ERROR_BAD_COMMAND; goto out; } /* F-63, F-149: one write outstanding */
     int final = !(flags & HTTP_SEND_RESPONSE_FLAG_MORE_DATA);
-    if ((err = check_chunks(count, 9999, chunks, &body, r->c->h2parent != NULL && final)) != NO_ERROR) goto out;
+    if ((err = check_chunks(q, r->c->h2parent != NULL, count, 9999, chunks, &body, r->c->h2parent != NULL && final)) != NO_ERROR)
+        goto out;
     if (flags & HTTP_SEND_RESPONSE_FLAG_DISCONNECT) r->close_after = 1;
     emu_ranges given = {0};
     write_chunks(r, count, chunks, &given);

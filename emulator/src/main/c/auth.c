@@ -333,6 +333,8 @@ static int gss(conn *c, req *r, emu_req_auth *ra, const emu_auth_cfg *cfg, int s
     return result;
 }
 
+int emu_auth_configured(const group *g) { return effective(g) != NULL; }
+
 int emu_auth_request(conn *c, req *r, group *g)
 {
     const emu_auth_cfg *cfg = effective(g);

@@ -52,6 +52,8 @@ enum { EMU_AUTH_DELIVER = 0, EMU_AUTH_ANSWERED = 1 };
  * outcome stored on the request, an HTTP status (400, 503) for the router to answer with, or
  * EMU_AUTH_ANSWERED when the emulator sent an intermediate leg itself (F-135) and freed nothing. */
 int emu_auth_request(struct conn *c, struct req *r, struct group *g);
+/* Is authentication configured for the group (its own, else its session's)? */
+int emu_auth_configured(const struct group *g);
 /* The request's HTTP_REQUEST_AUTH_INFO and what it points to, laid out by reqbuf.c: bytes needed after
  * the struct (mutual data, package name). 0 when the request carries no auth info (auth off, F-138). */
 int emu_auth_has_info(const struct req *r);

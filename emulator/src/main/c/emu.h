@@ -14,7 +14,10 @@ extern pthread_mutex_t g_emu_lock;
 
 /* Live-object counters (HttpEmuGetCounters); updated with atomics. */
 enum { CNT_SESSIONS, CNT_GROUPS, CNT_QUEUES, CNT_PORTS, CNT_CONNECTIONS, CNT_REQUESTS, CNT_PENDING,
-       CNT_BUFFERED, CNT_NOT_PENDING, CNT_H2, CNT_TOKENS, CNT_LOCAL, CNT_MAX };
+       CNT_BUFFERED, CNT_NOT_PENDING, CNT_H2, CNT_TOKENS, CNT_LOCAL,
+       CNT_CACHE,       /* live kernel-cache entries: responses and fragments (cache.c) */
+       CNT_CACHE_HITS,  /* cumulative: responses answered from the cache */
+       CNT_MAX };
 void emu_count(int which, long long delta);
 
 /* Strict mode (HttpEmuSetStrict, HTTPEMU_STRICT=1): caller memory handed to an operation is
@@ -33,7 +36,8 @@ enum {
     FN_HttpSendResponseEntityBody, FN_HttpWaitForDisconnect, FN_HttpWaitForDisconnectEx,
     FN_HttpCancelHttpRequest, FN_CreateIoCompletionPort, FN_GetQueuedCompletionStatus,
     FN_GetQueuedCompletionStatusEx, FN_PostQueuedCompletionStatus, FN_CancelIoEx, FN_CloseHandle,
-    FN_SetFileCompletionNotificationModes, FN_MAX
+    FN_SetFileCompletionNotificationModes, FN_HttpFlushResponseCache, FN_HttpAddFragmentToCache,
+    FN_HttpReadFragmentFromCache, FN_MAX
 };
 ULONG emu_enter(int fn);
 

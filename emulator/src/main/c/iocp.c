@@ -27,7 +27,8 @@ static const char *const k_fn_names[FN_MAX] = {
     "HttpSendResponseEntityBody", "HttpWaitForDisconnect", "HttpWaitForDisconnectEx",
     "HttpCancelHttpRequest", "CreateIoCompletionPort", "GetQueuedCompletionStatus",
     "GetQueuedCompletionStatusEx", "PostQueuedCompletionStatus", "CancelIoEx", "CloseHandle",
-    "SetFileCompletionNotificationModes"};
+    "SetFileCompletionNotificationModes", "HttpFlushResponseCache", "HttpAddFragmentToCache",
+    "HttpReadFragmentFromCache"};
 
 static pthread_mutex_t g_fault_lock = PTHREAD_MUTEX_INITIALIZER;
 static ULONG g_fault_count[FN_MAX];
@@ -75,9 +76,13 @@ EMU_EXPORT ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *c, ULONG size)
     if (size >= offsetof(HTTP_EMU_COUNTERS, Http2Objects))
         c->CompletionsNotPending = (ULONGLONG)__atomic_load_n(&g_counters[CNT_NOT_PENDING], __ATOMIC_RELAXED);
     if (size >= offsetof(HTTP_EMU_COUNTERS, Tokens)) c->Http2Objects = (ULONGLONG)__atomic_load_n(&g_counters[CNT_H2], __ATOMIC_RELAXED);
-    if (size >= sizeof(*c)) {
+    if (size >= offsetof(HTTP_EMU_COUNTERS, CacheEntries)) {
         c->Tokens = (ULONGLONG)__atomic_load_n(&g_counters[CNT_TOKENS], __ATOMIC_RELAXED);
         c->LocalAllocs = (ULONGLONG)__atomic_load_n(&g_counters[CNT_LOCAL], __ATOMIC_RELAXED);
+    }
+    if (size >= sizeof(*c)) {
+        c->CacheEntries = (ULONGLONG)__atomic_load_n(&g_counters[CNT_CACHE], __ATOMIC_RELAXED);
+        c->CacheHits = (ULONGLONG)__atomic_load_n(&g_counters[CNT_CACHE_HITS], __ATOMIC_RELAXED);
     }
     return NO_ERROR;
 }
@@ -158,6 +163,7 @@ static const struct { ULONG win32; ULONG nt; } k_status_map[] = {
     {ERROR_CONNECTION_INVALID, STATUS_CONNECTION_INVALID},
     {ERROR_CONNECTION_ABORTED, STATUS_CONNECTION_ABORTED},
     {ERROR_NOT_FOUND, STATUS_NOT_FOUND}, /* no client certificate (F-123) */
+    {ERROR_PATH_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND}, /* a fragment gone from the cache (F-168) */
 };
 
 ULONG emu_win32_to_ntstatus(ULONG err)

@@ -496,21 +496,22 @@ void emu_conn_feed(conn *c)
     if (!c->closed && c->cur && !c->cur->body_complete && c->in_len > 0) conn_feed_body(c);
 }
 
-static void conn_start_request(conn *c)
+/* Returns 1 when the request was answered from the kernel cache (F-165): the next one may be read now. */
+static int conn_start_request(conn *c)
 {
     if (c->l->closed) { /* its port has no URL left: never route (see emu_listener_release) */
         conn_destroy(c, 0);
-        return;
+        return 0;
     }
     emu_head h;
     int rc = emu_parse_head(c->in, c->in_len, &h);
     if (rc == EMU_PARSE_INCOMPLETE) {
         if (c->head_started == 0) c->head_started = emu_now();
-        return;
+        return 0;
     }
     if (rc != EMU_PARSE_OK) {
         conn_error_response(c, rc);
-        return;
+        return 0;
     }
     req *r = calloc(1, sizeof(*r));
     char *head = r ? malloc(h.head_len) : NULL;
@@ -531,7 +532,7 @@ static void conn_start_request(conn *c)
     /* F-62: no HTTP/1.0 keep-alive; Connection: close is honoured. */
     r->close_after = r->h.minor == 0 || r->h.conn_close;
     c->cur = r;
-    emu_route_request(c, r);
+    return emu_route_request(c, r);
 }
 
 void emu_conn_process(conn *c)
@@ -544,7 +545,8 @@ void emu_conn_process(conn *c)
     while (!c->closed && !c->closing) {
         if (c->cur == NULL) {
             if (c->in_len == 0) break;
-            conn_start_request(c);
+            /* A cache hit leaves no current request: a pipelined one behind it is parsed at once (F-67). */
+            if (conn_start_request(c)) continue;
             if (c->cur == NULL) break;
             continue;
         }

@@ -333,7 +333,7 @@ int emu_tls_alpn_h2(conn *c);         /* tls.c: the handshake chose "h2" */
 /* api.c */
 void emu_body_consume(req *r, size_t n); /* n undelivered body bytes were handed to the application */
 void emu_op_complete(op *o, ULONG err, ULONG bytes, int inline_call);
-void emu_route_request(conn *c, req *r);
+int emu_route_request(conn *c, req *r); /* 1: answered from the cache, the next request may follow at once */
 void emu_req_free(req *r);
 req *emu_req_find(ULONGLONG id);
 ULONGLONG emu_next_id(void);
@@ -341,6 +341,27 @@ void emu_req_fail_ops(req *r, ULONG read_err, ULONG send_err);
 void emu_req_remember_cut(const req *r); /* its body was cut short by the client (F-184) */
 void emu_queue_dispatch(queue *q);
 void emu_effective_timeouts(conn *c, timeouts *out);
+/* Does a prefix registered to a group bound to q cover this URL (lower-case host and path, F-107, F-108)? */
+int emu_queue_serves(const queue *q, int tls, const char *host, int port, const char *path, size_t path_len);
 extern pthread_cond_t g_sync_cond;
+
+/* cache.c: the kernel response cache and the fragment cache (F-162..F-168) */
+/* After the head of a response is built (head: up to HTTP.sys's Server line): keeps it when the policy,
+ * the request and the response allow (F-162..F-164); otherwise nothing happens. */
+void emu_cache_store(req *r, const HTTP_CACHE_POLICY *policy, ULONG flags, const HTTP_RESPONSE *resp, const char *head,
+                     size_t head_len, int has_length, int has_connection, unsigned long long body);
+/* The live entry that answers a routed request (F-165), NULL when none does; then emu_cache_replay answers
+ * it (under the same hold of the lock), after which r is the caller's to free, never queued. */
+struct centry;
+const struct centry *emu_cache_lookup(const conn *c, const req *r, const group *g, const queue *q);
+void emu_cache_replay(conn *c, req *r, const struct centry *e);
+void emu_cache_drop_queue(const queue *q);  /* the queue closes */
+void emu_cache_drop_url(const url *u);      /* the prefix leaves its group: the entries under it go */
+/* A fragment's bytes (all, or range; NULL = all), pointing into the cache: valid until the lock is
+ * released. ERROR_PATH_NOT_FOUND when it is not there (F-168), ERROR_INVALID_PARAMETER for a bad name or range. */
+ULONG emu_cache_fragment(const queue *q, PCWSTR name, size_t wlen, const HTTP_BYTE_RANGE *range, const char **data,
+                         size_t *len);
+/* The same for a data chunk of type FromFragmentCache or FromFragmentCacheEx. */
+ULONG emu_cache_chunk(const queue *q, const HTTP_DATA_CHUNK *ch, const char **data, size_t *len);
 
 #endif

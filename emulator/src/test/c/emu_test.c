@@ -115,15 +115,15 @@ int counters_zero(int ms)
         HTTP_EMU_COUNTERS c;
         HttpEmuGetCounters(&c, sizeof(c));
         if (!c.Sessions && !c.UrlGroups && !c.Queues && !c.Ports && !c.Connections && !c.Requests &&
-            !c.PendingOverlapped && !c.BufferedBytes && !c.Http2Objects && !c.Tokens && !c.LocalAllocs)
+            !c.PendingOverlapped && !c.BufferedBytes && !c.Http2Objects && !c.Tokens && !c.LocalAllocs && !c.CacheEntries)
             return 1;
         usleep(10000);
     }
     HTTP_EMU_COUNTERS c;
     HttpEmuGetCounters(&c, sizeof(c));
-    fprintf(stderr, "counters: s=%llu g=%llu q=%llu p=%llu c=%llu r=%llu op=%llu b=%llu h2=%llu t=%llu l=%llu\n", c.Sessions,
-            c.UrlGroups, c.Queues, c.Ports, c.Connections, c.Requests, c.PendingOverlapped, c.BufferedBytes,
-            c.Http2Objects, c.Tokens, c.LocalAllocs);
+    fprintf(stderr, "counters: s=%llu g=%llu q=%llu p=%llu c=%llu r=%llu op=%llu b=%llu h2=%llu t=%llu l=%llu ce=%llu\n",
+            c.Sessions, c.UrlGroups, c.Queues, c.Ports, c.Connections, c.Requests, c.PendingOverlapped, c.BufferedBytes,
+            c.Http2Objects, c.Tokens, c.LocalAllocs, c.CacheEntries);
     return 0;
 }
 

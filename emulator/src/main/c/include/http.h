@@ -80,13 +80,15 @@ typedef enum _HTTP_DATA_CHUNK_TYPE {
     HttpDataChunkFromMemory, HttpDataChunkFromFileHandle, HttpDataChunkFromFragmentCache,
     HttpDataChunkFromFragmentCacheEx, HttpDataChunkTrailers, HttpDataChunkMaximum
 } HTTP_DATA_CHUNK_TYPE;
-typedef struct _HTTP_BYTE_RANGE { ULONGLONG StartingOffset; ULONGLONG Length; } HTTP_BYTE_RANGE;
+typedef struct _HTTP_BYTE_RANGE { ULONGLONG StartingOffset; ULONGLONG Length; } HTTP_BYTE_RANGE, *PHTTP_BYTE_RANGE;
+#define HTTP_BYTE_RANGE_TO_EOF ((ULONGLONG)-1)
 typedef struct _HTTP_DATA_CHUNK {
     HTTP_DATA_CHUNK_TYPE DataChunkType;
     union {
         struct { PVOID pBuffer; ULONG BufferLength; } FromMemory;
         struct { HTTP_BYTE_RANGE ByteRange; HANDLE FileHandle; } FromFileHandle;
         struct { USHORT FragmentNameLength; PCWSTR pFragmentName; } FromFragmentCache;
+        struct { HTTP_BYTE_RANGE ByteRange; PCWSTR pFragmentName; } FromFragmentCacheEx; /* F-168; not in mingw */
         struct { USHORT TrailerCount; PHTTP_UNKNOWN_HEADER pTrailers; } Trailers; /* F-159: h2 only */
     }; /* anonymous, as in mingw-w64 and the SDK, so Windows sources compile unchanged */
 } HTTP_DATA_CHUNK, *PHTTP_DATA_CHUNK;
@@ -237,7 +239,12 @@ typedef struct _HTTP_RESPONSE_V2 {
     PHTTP_RESPONSE_INFO pResponseInfo;
 } HTTP_RESPONSE_V2, HTTP_RESPONSE, *PHTTP_RESPONSE;
 
+/* F-162: the kernel response cache (chapter E of the behaviour reference). */
+typedef enum _HTTP_CACHE_POLICY_TYPE {
+    HttpCachePolicyNocache, HttpCachePolicyUserInvalidates, HttpCachePolicyTimeToLive, HttpCachePolicyMaximum
+} HTTP_CACHE_POLICY_TYPE;
 typedef struct _HTTP_CACHE_POLICY { ULONG Policy; ULONG SecondsToLive; } HTTP_CACHE_POLICY, *PHTTP_CACHE_POLICY;
+#define HTTP_FLUSH_RESPONSE_FLAG_RECURSIVE 0x1u
 typedef struct _HTTP_LOG_DATA HTTP_LOG_DATA, *PHTTP_LOG_DATA;
 
 typedef enum _HTTP_SERVER_PROPERTY {
@@ -378,6 +385,12 @@ ULONG HttpWaitForDisconnect(HANDLE ReqQueueHandle, HTTP_CONNECTION_ID Connection
 ULONG HttpWaitForDisconnectEx(HANDLE ReqQueueHandle, HTTP_CONNECTION_ID ConnectionId, ULONG Reserved,
                               LPOVERLAPPED pOverlapped);
 ULONG HttpCancelHttpRequest(HANDLE ReqQueueHandle, HTTP_REQUEST_ID RequestId, LPOVERLAPPED pOverlapped);
+/* F-167, F-168 */
+ULONG HttpFlushResponseCache(HANDLE ReqQueueHandle, PCWSTR pUrlPrefix, ULONG Flags, LPOVERLAPPED pOverlapped);
+ULONG HttpAddFragmentToCache(HANDLE ReqQueueHandle, PCWSTR pUrlPrefix, PHTTP_DATA_CHUNK pDataChunk,
+                             PHTTP_CACHE_POLICY pCachePolicy, LPOVERLAPPED pOverlapped);
+ULONG HttpReadFragmentFromCache(HANDLE ReqQueueHandle, PCWSTR pUrlPrefix, PHTTP_BYTE_RANGE pByteRange, PVOID pBuffer,
+                                ULONG BufferLength, PULONG pBytesRead, LPOVERLAPPED pOverlapped);
 
 ULONG HttpSetServiceConfiguration(HANDLE ServiceHandle, HTTP_SERVICE_CONFIG_ID ConfigId, PVOID pConfigInformation,
                                    ULONG ConfigInformationLength, LPOVERLAPPED pOverlapped);
@@ -410,6 +423,9 @@ typedef struct _HTTP_EMU_COUNTERS {
     ULONGLONG Http2Objects;          /* live HTTP/2 sessions, streams and queued body pieces */
     /* Appended again: live access-token handles (F-139) and LocalAlloc blocks (ConvertSidToStringSidW). */
     ULONGLONG Tokens, LocalAllocs;
+    /* Appended again: live kernel-cache entries (responses and fragments, F-162..F-168), and a cumulative
+     * count of responses answered from the cache (F-165). */
+    ULONGLONG CacheEntries, CacheHits;
 } HTTP_EMU_COUNTERS;
 ULONG HttpEmuGetCounters(HTTP_EMU_COUNTERS *pCounters, ULONG Size);
 ULONG HttpEmuFailNext(const char *Function, ULONG Count, ULONG Win32Error);
@@ -450,6 +466,11 @@ _Static_assert(offsetof(HTTP_DATA_CHUNK, FromMemory.BufferLength) == 16, "Buffer
 _Static_assert(offsetof(HTTP_DATA_CHUNK, Trailers.TrailerCount) == 8, "TrailerCount");   /* F-159 */
 _Static_assert(offsetof(HTTP_DATA_CHUNK, Trailers.pTrailers) == 16, "pTrailers");
 _Static_assert(HttpDataChunkTrailers == 4, "HttpDataChunkTrailers");
+_Static_assert(offsetof(HTTP_DATA_CHUNK, FromFragmentCache.FragmentNameLength) == 8 &&
+               offsetof(HTTP_DATA_CHUNK, FromFragmentCache.pFragmentName) == 16, "FromFragmentCache");
+_Static_assert(offsetof(HTTP_DATA_CHUNK, FromFragmentCacheEx.ByteRange) == 8 &&
+               offsetof(HTTP_DATA_CHUNK, FromFragmentCacheEx.pFragmentName) == 24, "FromFragmentCacheEx");
+_Static_assert(sizeof(HTTP_BYTE_RANGE) == 16 && sizeof(HTTP_CACHE_POLICY) == 8, "HTTP_BYTE_RANGE / HTTP_CACHE_POLICY");
 _Static_assert(sizeof(HTTP_REQUEST_PROPERTY_STREAM_ERROR) == 4, "HTTP_REQUEST_PROPERTY_STREAM_ERROR");
 _Static_assert(HttpRequestPropertyStreamError == 5, "HttpRequestPropertyStreamError");
 _Static_assert(sizeof(HTTP_REQUEST_V1) == 848, "HTTP_REQUEST_V1");

@@ -83,18 +83,26 @@ public final class HttpEmu
      *     reused or rewrote it while the kernel owned it (cumulative since the library loaded, not a live count)
      * @param http2Objects live HTTP/2 sessions, streams and queued response pieces (each stream also counts in
      *     {@code connections}: to the API it is a connection of its own)
+     * @param tokens live access-token handles
+     * @param localAllocs live {@code LocalAlloc} blocks
+     * @param cacheEntries live kernel-cache entries: cached responses and fragments (all go when their queue
+     *     closes)
+     * @param cacheHits responses answered from the kernel cache without the application seeing the request
+     *     (cumulative since the library loaded, not a live count)
      */
     public record Counters(long sessions, long urlGroups, long queues, long ports, long connections, long requests,
                            long pendingOverlapped, long bufferedBytes, long completionsNotPending, long http2Objects,
-                           long tokens, long localAllocs)
+                           long tokens, long localAllocs, long cacheEntries, long cacheHits)
     {
         /**
-         * @return whether no live object is left ({@link #completionsNotPending} is cumulative and not part of it)
+         * @return whether no live object is left ({@link #completionsNotPending} and {@link #cacheHits} are
+         *     cumulative and not part of it)
          */
         public boolean allZero()
         {
             return sessions == 0 && urlGroups == 0 && queues == 0 && ports == 0 && connections == 0 && requests == 0 &&
-                pendingOverlapped == 0 && bufferedBytes == 0 && http2Objects == 0 && tokens == 0 && localAllocs == 0;
+                pendingOverlapped == 0 && bufferedBytes == 0 && http2Objects == 0 && tokens == 0 && localAllocs == 0 &&
+                cacheEntries == 0;
         }
     }
 
@@ -104,13 +112,14 @@ public final class HttpEmu
     public static Counters counters()
     {
         requireAvailable();
-        try (Memory m = new Memory(96))
+        try (Memory m = new Memory(112))
         {
-            int rc = HttpEmuGetCounters(m, 96);
+            int rc = HttpEmuGetCounters(m, 112);
             if (rc != 0)
                 throw new IllegalStateException("HttpEmuGetCounters failed: " + rc);
             return new Counters(m.getLong(0), m.getLong(8), m.getLong(16), m.getLong(24), m.getLong(32), m.getLong(40),
-                m.getLong(48), m.getLong(56), m.getLong(64), m.getLong(72), m.getLong(80), m.getLong(88));
+                m.getLong(48), m.getLong(56), m.getLong(64), m.getLong(72), m.getLong(80), m.getLong(88), m.getLong(96),
+                m.getLong(104));
         }
     }
 
