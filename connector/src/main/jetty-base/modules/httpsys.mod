@@ -61,6 +61,10 @@ etc/jetty-httpsys.xml
 ## Tell Jetty of a disconnect at once, also during a request's first dispatch (default: when the dispatch returns)
 # jetty.httpsys.eagerDisconnectWait=false
 
+## HTTP.sys's kernel response cache: a GET response that says Cache-Control: public with max-age, s-maxage or
+## Expires (and no Set-Cookie, Vary or Pragma) is answered by HTTP.sys itself from then on, without the webapp
+# jetty.httpsys.responseCaching=true
+
 ## Client certificates over https: NONE, NEGOTIATED (the handshake's, netsh clientcertnegotiation=enable)
 ## or RENEGOTIATE (HTTP.sys asks the client before a connection's first request; not on TLS 1.3)
 # jetty.httpsys.clientCertificateMode=NEGOTIATED

@@ -70,6 +70,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private final String _connectionIdPrefix = StringUtil.randomAlphaNumeric(6) + "-";
     private final HttpChannel.Factory _channelFactory = new HttpChannel.DefaultFactory();
     private boolean _eagerDisconnectWait;
+    private volatile boolean _responseCaching = true;
     private ClientCertificateMode _clientCertificateMode = ClientCertificateMode.NEGOTIATED;
     private long _maxRequestBodySize = -1;
     private volatile RequestQueue _queue;
@@ -472,6 +473,48 @@ public class HttpSysConnector extends AbstractNetworkConnector
      *
      * @param eager deliver a disconnect to Jetty at once, also during the dispatch
      */
+    /**
+     * The kernel response cache (F-162…F-166), on by default as ASP.NET's {@code EnableResponseCaching}: a
+     * response to a GET that says {@code Cache-Control: public} with {@code s-maxage}, {@code max-age} or an
+     * {@code Expires} in the future, and has no {@code Set-Cookie}, {@code Vary} or {@code Pragma}, is offered
+     * to HTTP.sys for that long when it is sent whole in one write. HTTP.sys then answers later GETs of the URL
+     * itself, without the application (and without its filters, logs or security checks), where its own rules
+     * allow (no Authorization, no Windows authentication on the URL, F-163). Off: no response is offered.
+     *
+     * @param on offer cacheable responses to the kernel cache
+     * @see #flushResponseCache(String, boolean)
+     */
+    public void setResponseCaching(boolean on)
+    {
+        _responseCaching = on;
+    }
+
+    @ManagedAttribute("responses that say Cache-Control: public are offered to HTTP.sys's kernel response cache")
+    public boolean isResponseCaching()
+    {
+        return _responseCaching;
+    }
+
+    /**
+     * Drops what HTTP.sys's kernel response cache holds for a URL (F-167), so the next request for it reaches
+     * the application again.
+     *
+     * @param url an absolute URL as requests name it ({@code http://host:port/path}), or a prefix of such URLs
+     * @param recursive also every URL under it
+     * @throws IllegalStateException when the connector is not running or HTTP.sys refuses
+     */
+    @org.eclipse.jetty.util.annotation.ManagedOperation(value = "drop the kernel response cache's entries for a URL (and with recursive=true, under it)", impact = "ACTION")
+    public void flushResponseCache(@org.eclipse.jetty.util.annotation.Name("url") String url,
+                                   @org.eclipse.jetty.util.annotation.Name("recursive") boolean recursive)
+    {
+        RequestQueue q = _queue;
+        if (q == null)
+            throw new IllegalStateException("Not started: " + this);
+        int rc = q.flushResponseCache(url, recursive);
+        if (rc != Layout.NO_ERROR)
+            throw new IllegalStateException("HttpFlushResponseCache(" + url + "): " + Layout.describeError(rc));
+    }
+
     public void setEagerDisconnectWait(boolean eager)
     {
         _eagerDisconnectWait = eager;

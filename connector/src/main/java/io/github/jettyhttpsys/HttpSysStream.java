@@ -16,6 +16,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
@@ -78,6 +79,7 @@ class HttpSysStream implements HttpStream, Runnable
     private boolean _bodyFailed;           // 413, read error or idle timeout on the body: no reuse
     private Supplier<HttpFields> _trailers; // for the last chunk (HTTP/1.1 chunked) or the trailers chunk (h2, h3)
     private boolean _finalIssued;          // F-64: the id is dead once the final send is issued
+    private int _cacheSeconds;             // the time to live the response is offered to the kernel cache for, 0 for none
     private SendOp _sending;               // the send in flight
     private List<RetainableByteBuffer> _sendPooled; // pooled copies of heap content the send in flight points at
     private long _sendingIssue;            // its issue number: a cancel names exactly this issue
@@ -404,7 +406,7 @@ class HttpSysStream implements HttpStream, Runnable
             {
                 try
                 {
-                    headers = commit(response, last, content);
+                    headers = commit(request, response, last, content);
                 }
                 catch (RuntimeException x)
                 {
@@ -494,6 +496,8 @@ class HttpSysStream implements HttpStream, Runnable
                     }
                     op = first ? SendOp.response(response.getStatus(), reason(response), headers, data, trailers, done::completed)
                                : SendOp.body(data, trailers, done::completed);
+                    if (first && _cacheSeconds > 0)
+                        op.cacheFor(_cacheSeconds);
                     _sending = op;
                     _sendingIssue = op.issueCount() + 1;
                     if (last)
@@ -616,7 +620,7 @@ class HttpSysStream implements HttpStream, Runnable
      * Decides the framing of the response and builds its head, under the lock. Throws, leaving the
      * response uncommitted, where Jetty's own generator refuses the response (a 500 follows).
      */
-    private List<String[]> commit(MetaData.Response response, boolean last, ByteBuffer content)
+    private List<String[]> commit(MetaData.Request request, MetaData.Response response, boolean last, ByteBuffer content)
     {
         int status = response.getStatus();
         boolean hasContent = content != null && content.hasRemaining();
@@ -645,6 +649,17 @@ class HttpSysStream implements HttpStream, Runnable
             // HEAD keeps the length the GET would have (F-178: HTTP.sys keeps it, computes none).
             if (_head && length < 0 && last)
                 length = hasContent ? content.remaining() : 0;
+        }
+        // A whole response to a GET that says it may be cached is offered to the kernel cache (F-162, F-166);
+        // HTTP.sys then counts the length itself (F-56), since a cached entry also answers Range requests and
+        // kept the application's Content-Length beside its own (F-165).
+        _cacheSeconds = 0;
+        if (last && !noBody && hasContent && status != HttpStatus.PARTIAL_CONTENT_206 && _connector.isResponseCaching() &&
+            request != null && HttpMethod.GET.is(request.getMethod()))
+        {
+            _cacheSeconds = ResponseCaching.timeToLive(response.getHttpFields(), System.currentTimeMillis());
+            if (_cacheSeconds > 0 && length == content.remaining())
+                length = -1;
         }
         ResponseFraming framing = ResponseFraming.decide(_version, noBody, length, last, mustClose(response));
         List<String[]> headers = ResponseHeaders.build(response, length, framing.chunked, framing.disconnect, framing.connectionFields,

@@ -548,6 +548,23 @@ public final class RequestQueue
     }
 
     /**
+     * HttpFlushResponseCache, synchronous (F-167): drops the kernel cache's entries for the URL, or with
+     * {@code recursive} every entry under it.
+     *
+     * @return NO_ERROR, or the error (ERROR_INVALID_PARAMETER for a URL that is not one)
+     */
+    public int flushResponseCache(String urlPrefix, boolean recursive)
+    {
+        Pointer q = _queue;
+        if (q == null)
+            return Layout.ERROR_INVALID_HANDLE;
+        try (Memory url = utf16(urlPrefix))
+        {
+            return HttpApi.HttpFlushResponseCache(q, url, recursive ? Layout.HTTP_FLUSH_RESPONSE_FLAG_RECURSIVE : 0, null);
+        }
+    }
+
+    /**
      * HttpCancelHttpRequest, synchronous (F-80, F-81).
      *
      * @return NO_ERROR, or ERROR_CONNECTION_INVALID when the request is gone or its final send was issued

@@ -122,6 +122,9 @@ public final class HttpApi
     /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/http/nf-http-httpreceiveclientcertificate">HttpReceiveClientCertificate</a> */
     public static native int HttpReceiveClientCertificate(Pointer requestQueue, long connectionId, int flags, Pointer sslClientCertInfo, int sslClientCertInfoSize, Pointer pBytesReceived, Pointer overlapped);
 
+    /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/http/nf-http-httpflushresponsecache">HttpFlushResponseCache</a> */
+    public static native int HttpFlushResponseCache(Pointer requestQueue, Pointer urlPrefix, int flags, Pointer overlapped);
+
     /** @see <a href="https://learn.microsoft.com/en-us/windows/win32/api/http/nf-http-httpsendhttpresponse">HttpSendHttpResponse</a> */
     public static native int HttpSendHttpResponse(Pointer requestQueue, long requestId, int flags, Pointer response, Pointer cachePolicy, Pointer pBytesSent, Pointer reserved1, int reserved2, Pointer overlapped, Pointer logData);
 
