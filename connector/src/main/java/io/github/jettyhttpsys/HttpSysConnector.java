@@ -71,6 +71,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private final HttpChannel.Factory _channelFactory = new HttpChannel.DefaultFactory();
     private boolean _eagerDisconnectWait;
     private volatile boolean _responseCaching = true;
+    private volatile boolean _preferInlineScheduling;
     private ClientCertificateMode _clientCertificateMode = ClientCertificateMode.NEGOTIATED;
     private long _maxRequestBodySize = -1;
     private volatile RequestQueue _queue;
@@ -257,6 +258,20 @@ public class HttpSysConnector extends AbstractNetworkConnector
     public int getReceiveConcurrency()
     {
         return _config.receiveConcurrency;
+    }
+
+    /** @param n threads that drain the completion port, 1-64; 0 for the default (half the cores, at least 1) */
+    public void setCompletionThreads(int n)
+    {
+        if (n < 0 || n > 64)
+            throw new IllegalArgumentException("completion threads must be 1-64, or 0 for the default: " + n);
+        _config.completionThreads = n == 0 ? RequestQueueConfig.defaultCompletionThreads() : n;
+    }
+
+    @ManagedAttribute("threads that drain the completion port")
+    public int getCompletionThreads()
+    {
+        return _config.completionThreads;
     }
 
     /** @param n the connection limit (HttpServerQosProperty), -1 (default) for none */
@@ -513,6 +528,26 @@ public class HttpSysConnector extends AbstractNetworkConnector
         int rc = q.flushResponseCache(url, recursive);
         if (rc != Layout.NO_ERROR)
             throw new IllegalStateException("HttpFlushResponseCache(" + url + "): " + Layout.describeError(rc));
+    }
+
+    /**
+     * Runs a request's handler on the completion thread that received it, instead of handing it to Jetty's
+     * thread pool, as ASP.NET's {@code UnsafePreferInlineScheduling}; unlike that option, only while another
+     * completion thread stays free (so it needs {@link #setCompletionThreads(int) two or more}), so a handler
+     * that blocks can never hold up the completions it waits for. A handler that blocks for long still keeps
+     * a completion thread from draining meanwhile. Handlers declared non-blocking always run inline.
+     *
+     * @param inline run handlers on completion threads when one can be spared
+     */
+    public void setPreferInlineScheduling(boolean inline)
+    {
+        _preferInlineScheduling = inline;
+    }
+
+    @ManagedAttribute("handlers run on the completion thread that received the request, while another stays free")
+    public boolean isPreferInlineScheduling()
+    {
+        return _preferInlineScheduling;
     }
 
     public void setEagerDisconnectWait(boolean eager)
@@ -880,7 +915,18 @@ public class HttpSysConnector extends AbstractNetworkConnector
         WindowsIdentity identity = stream.identity();
         if (identity != null)
             channel.getRequest().setAttribute(WindowsIdentity.ATTRIBUTE, identity);
-        execute(stream.firstDispatch(task));
+        Runnable dispatch = stream.firstDispatch(task);
+        // A handler that does not block runs here, as Jetty's own selector runs non-blocking tasks; with
+        // preferInlineScheduling any handler does, on a completion thread that can spare itself.
+        if (org.eclipse.jetty.util.thread.Invocable.getInvocationType(task) == org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING)
+        {
+            dispatch.run();
+            return;
+        }
+        RequestQueue q = _queue;
+        if (_preferInlineScheduling && q != null && q.port() != null && q.port().tryRunInline(dispatch))
+            return;
+        execute(dispatch);
     }
 
     /**

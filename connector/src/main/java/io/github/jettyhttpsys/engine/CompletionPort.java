@@ -32,6 +32,8 @@ public final class CompletionPort
     private final List<Thread> _threads = new ArrayList<>();
     private final Pointer _handle;   // owned; closed in close()
     private volatile boolean _closing;
+    private final java.util.concurrent.atomic.AtomicInteger _runningInline = new java.util.concurrent.atomic.AtomicInteger();
+    private static final ThreadLocal<CompletionPort> DRAINING = new ThreadLocal<>();
 
     /**
      * @param name the thread name prefix
@@ -50,6 +52,34 @@ public final class CompletionPort
             _threads.add(t);
         }
         _threads.forEach(Thread::start);
+    }
+
+    /**
+     * Runs a task on the calling completion thread of this port, instead of handing it to another thread,
+     * while at least one other thread of the port stays free to drain completions: a task that then waits
+     * for a completion (a blocking write whose send pends, a blocking read) always has a thread to deliver it.
+     *
+     * @param task the task
+     * @return false when it did not run (not a thread of this port, or no other one would stay free)
+     */
+    public boolean tryRunInline(Runnable task)
+    {
+        if (DRAINING.get() != this)
+            return false;
+        if (_runningInline.incrementAndGet() >= _threads.size())
+        {
+            _runningInline.decrementAndGet();
+            return false;
+        }
+        try
+        {
+            task.run();
+        }
+        finally
+        {
+            _runningInline.decrementAndGet();
+        }
+        return true;
     }
 
     /** @return the threads that drain this port (for dumps) */
@@ -187,6 +217,7 @@ public final class CompletionPort
 
     private void loop()
     {
+        DRAINING.set(this);
         try (Memory entries = new Memory((long)BATCH * Layout.OVERLAPPED_ENTRY_SIZE); Memory removed = new Memory(4))
         {
             int failures = 0;

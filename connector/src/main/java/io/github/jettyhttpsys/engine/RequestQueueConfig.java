@@ -19,7 +19,7 @@ public final class RequestQueueConfig
     public int verbosity503 = -1;
     public int queueLength = 1000;
     public int receiveConcurrency = defaultReceiveConcurrency();
-    public int completionThreads = Integer.getInteger("jetty.httpsys.completionThreads", Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    public int completionThreads = defaultCompletionThreads();
     public int maxConnections = -1;
     // Timeouts in seconds (USHORT) and the minimum send rate: -1 is "not set", which leaves the
     // machine-wide value (netsh http add timeout, or HTTP.sys's 120 s / 150 B/s, F-97, F-99) alone.
@@ -112,5 +112,11 @@ public final class RequestQueueConfig
         int colon = rest.indexOf(':', hostEnd);
         int slash = rest.indexOf('/', colon);
         return Integer.parseInt(rest.substring(colon + 1, slash));
+    }
+
+    /** @return half the cores, at least 1 (the system property jetty.httpsys.completionThreads overrides it) */
+    public static int defaultCompletionThreads()
+    {
+        return Integer.getInteger("jetty.httpsys.completionThreads", Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
     }
 }
