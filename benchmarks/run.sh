@@ -17,7 +17,19 @@ command -v h2load >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=nonintera
 mvn -B -ntp -q -Pbench -pl benchmarks package
 LIB=$ROOT/emulator/target/classes/linux-x86-64
 gcc -O2 -Wall -Wextra -Werror -I emulator/src/main/c/include -o "$OUT/rawserver" benchmarks/src/main/c/rawserver.c -L"$LIB" -lhttpapi -Wl,-rpath,"$LIB" -pthread
-CP=$ROOT/benchmarks/target/jetty-httpsys-benchmarks-0.1.0-SNAPSHOT.jar:$(cat benchmarks/target/classpath.txt)
+# The peers run this checkout's connector and emulator (the jars the install above built, the same
+# libhttpapi.so the raw C server links), not the copies in the local repository, which another build
+# may replace while this runs.
+CP=$ROOT/benchmarks/target/jetty-httpsys-benchmarks-0.1.0-SNAPSHOT.jar
+for e in $(tr ':' ' ' < benchmarks/target/classpath.txt); do
+  case $e in
+    */io/github/jettyhttpsys/jetty-httpsys/*) own=$ROOT/connector/target/${e##*/} ;;
+    */io/github/jettyhttpsys/jetty-httpsys-emulator/*) own=$ROOT/emulator/target/${e##*/} ;;
+    *) own=$e ;;
+  esac
+  [ -f "$own" ] || own=$e
+  CP=$CP:$own
+done
 ulimit -n 65536 || true
 JAVA_OPTS="-Xms512m -Xmx2g -XX:+UseG1GC"
 head -c 1048576 /dev/zero | tr '\0' 'u' > "$OUT/upload.bin"
