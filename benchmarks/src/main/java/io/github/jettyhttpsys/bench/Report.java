@@ -77,9 +77,11 @@ public class Report
                 .append(r.getOrDefault(PEERS[i] + ".idle.emuBufferedPerConnection", "-")).append(" | ")
                 .append(r.getOrDefault(PEERS[i] + ".idle.rssPerConnection", "-")).append(" |\n");
         md.append("\nHttpSys: an idle keep-alive connection is held by HTTP.sys; the connector keeps its connection object and its one pending disconnect wait (a 48-byte native block). ");
-        md.append("Emulator bytes: what the emulator holds in connection and body buffers (its own counter, the increase over the ")
-            .append(r.getOrDefault("httpsys.idle.emuConnections", "?")).append(" connections it counts as opened), the memory HTTP.sys would hold in the kernel; ");
-        md.append("the emulator runs in the server's process, so these bytes are also in its RSS, and RSS counts pages touched, not bytes held.\n\n");
+        md.append("Emulator bytes: the increase of the emulator's own counter of bytes held in connection and body buffers (received input ")
+            .append("not yet parsed, output not yet sent, request bodies), divided by the ")
+            .append(r.getOrDefault("httpsys.idle.emuConnections", "?")).append(" connections it counts as opened: data HTTP.sys would hold in the kernel ")
+            .append("for the application. It counts data, not the capacity allocated or the connection's own structures, so an idle connection ")
+            .append("that has sent its response holds none. The emulator runs in the server's process: all its memory is also in the RSS.\n\n");
         md.append("## 6. Disconnect detection: client RST → `AsyncListener.onError`\n\n| peer | detected | p50 (µs) | p99 (µs) | max (µs) |\n|---|---:|---:|---:|---:|\n");
         for (int i = 0; i < 2; i++)
             md.append("| ").append(PEER_NAMES[i]).append(" | ").append(r.getOrDefault(PEERS[i] + ".disconnect.count", "-")).append(" | ")
