@@ -136,7 +136,8 @@ public class Report
         md.append("\nRatio HttpSys JVM-own / ServerConnector whole process: **").append(ratio(r, "httpsys.s1.cpuPerRequestUs", "jetty.s1.cpuPerRequestUs"))
             .append("** (target ≤ 0.7×). ");
         md.append("User plus system time of the server process over the run (/proc/self/stat, 10 ms clock ticks: fine over seconds of CPU), ")
-            .append("divided by the requests wrk completed; wrk runs in its own process and is not counted. ");
+            .append("divided by the requests wrk completed; wrk runs in its own process and is not counted. A JVM's figure includes its ")
+            .append("garbage collector and JIT compiler threads (a quick run, barely warmed up, shows more of them). ");
         md.append("The emulator's part is the time of its threads (named `httpemu*`, its network thread `httpemu-net`: sockets, parsing, ")
             .append("queuing, writes; from /proc/self/task/*/stat). It stands for HTTP.sys, that is for the kernel, whose work on Windows is not ")
             .append("the JVM's, so it is taken out of the JVM's figure; ServerConnector's figure keeps its own socket system calls. ")
