@@ -2,6 +2,7 @@
 # Benchmarks: the same servlet app behind Jetty's ServerConnector and behind HttpSysConnector on the
 # emulator, and a raw C server on the same emulator, driven by wrk (another process) in one run.
 # Writes docs/benchmarks.md and docs/benchmarks.png.   Usage: benchmarks/run.sh [--quick]
+# SKIP_INSTALL=1 skips installing the other modules into the local repository (only this module is built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -12,11 +13,23 @@ OUT=$ROOT/benchmarks/target/results; mkdir -p "$OUT"; RES=$OUT/results.txt; : > 
 
 command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk; }
 command -v h2load >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nghttp2-client; }
-mvn -B -ntp -q install -DskipTests
+[ "${SKIP_INSTALL:-0}" = 1 ] || mvn -B -ntp -q install -DskipTests
 mvn -B -ntp -q -Pbench -pl benchmarks package
 LIB=$ROOT/emulator/target/classes/linux-x86-64
 gcc -O2 -Wall -Wextra -Werror -I emulator/src/main/c/include -o "$OUT/rawserver" benchmarks/src/main/c/rawserver.c -L"$LIB" -lhttpapi -Wl,-rpath,"$LIB" -pthread
-CP=$ROOT/benchmarks/target/jetty-httpsys-benchmarks-0.1.0-SNAPSHOT.jar:$(cat benchmarks/target/classpath.txt)
+# The peers run this checkout's connector and emulator (the jars the install above built, the same
+# libhttpapi.so the raw C server links), not the copies in the local repository, which another build
+# may replace while this runs.
+CP=$ROOT/benchmarks/target/jetty-httpsys-benchmarks-0.1.0-SNAPSHOT.jar
+for e in $(tr ':' ' ' < benchmarks/target/classpath.txt); do
+  case $e in
+    */io/github/jettyhttpsys/jetty-httpsys/*) own=$ROOT/connector/target/${e##*/} ;;
+    */io/github/jettyhttpsys/jetty-httpsys-emulator/*) own=$ROOT/emulator/target/${e##*/} ;;
+    *) own=$e ;;
+  esac
+  [ -f "$own" ] || own=$e
+  CP=$CP:$own
+done
 ulimit -n 65536 || true
 JAVA_OPTS="-Xms512m -Xmx2g -XX:+UseG1GC"
 head -c 1048576 /dev/zero | tr '\0' 'u' > "$OUT/upload.bin"
@@ -51,6 +64,32 @@ wrk_run() { # peer scenario args...
 }
 
 stat() { curl -s "http://127.0.0.1:$1/stats" | awk -v k="$2" '$1==k {print $2}'; }
+# CPU (ns) of a process not serving /stats (the raw C server), as BenchServer counts it: the process from
+# /proc/PID/stat, the emulator's threads (named httpemu*) from /proc/PID/task/*/stat; 100 clock ticks/s.
+proc_cpu() { # pid -> "process_ns emulator_ns"
+  local p e
+  p=$(sed 's/.*) //' "/proc/$1/stat" | awk '{printf "%.0f\n", ($12 + $13) * 10000000}')
+  e=$(cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{
+      match($0, /^[^(]*\(.*\) /); comm = substr($0, index($0, "(") + 1, RLENGTH - index($0, "(") - 2)
+      split(substr($0, RLENGTH + 1), f, " "); if (comm ~ /^httpemu/) t += f[12] + f[13]
+    } END {printf "%.0f\n", t * 10000000}')
+  echo "$p $e"
+}
+cpu_before() { # peer port
+  if [ $1 = raw ]; then read -r cp0 ce0 < <(proc_cpu "$PID"); else cp0=$(stat $2 cpuprocess); ce0=$(stat $2 cpuemu); fi
+}
+cpu_after() { # peer port scenario: CPU per request (µs) of the peer's own code, and of the emulator in its process
+  local cp1 ce1 n
+  if [ $1 = raw ]; then read -r cp1 ce1 < <(proc_cpu "$PID"); else cp1=$(stat $2 cpuprocess); ce1=$(stat $2 cpuemu); fi
+  n=$(awk -F= -v k="$1.$3.requests" '$1==k {print $2}' "$RES")
+  [ -n "$n" ] && [ "$n" -gt 0 ] || return 0
+  if [ $1 = jetty ]; then
+    echo "$1.$3.cpuPerRequestUs=$(echo "scale=2; ($cp1 - $cp0) / 1000 / $n" | bc)" >> "$RES"
+  else
+    echo "$1.$3.cpuPerRequestUs=$(echo "scale=2; ($cp1 - $cp0 - ($ce1 - $ce0)) / 1000 / $n" | bc)" >> "$RES"
+    echo "$1.$3.emuCpuPerRequestUs=$(echo "scale=2; ($ce1 - $ce0) / 1000 / $n" | bc)" >> "$RES"
+  fi
+}
 
 PORT=18400
 for peer in jetty httpsys raw; do
@@ -58,7 +97,9 @@ for peer in jetty httpsys raw; do
   URL=http://127.0.0.1:$PORT
   wrk -t2 -c20 -d1s "$URL/hello" > /dev/null 2>&1 || true   # warm-up
   [ $peer = httpsys ] && { c0=$(stat $PORT apicalls); a0=$(stat $PORT allocated); }
+  cpu_before $peer $PORT
   wrk_run $peer s1 -t2 -c50 -d${D}s "$URL/hello"
+  cpu_after $peer $PORT s1
   if [ $peer = httpsys ]; then
     c1=$(stat $PORT apicalls); a1=$(stat $PORT allocated)
     n=$(awk -F= '/^httpsys.s1.requests=/ {print $2}' "$RES")
@@ -68,6 +109,13 @@ for peer in jetty httpsys raw; do
   wrk_run $peer s2 -t2 -c50 -d${D}s -H "Connection: close" "$URL/hello"
   wrk_run $peer s3 -t2 -c8 -d${D}s "$URL/download"
   wrk_run $peer s4 -t2 -c8 -d${D}s -s "$OUT/upload.lua" "$URL/upload"
+  # a cacheable GET: HTTP.sys may answer from its response cache without the application seeing the request
+  [ $peer != raw ] && q0=$(stat $PORT apprequests)
+  wrk_run $peer s7 -t2 -c50 -d${D}s "$URL/cached"
+  if [ $peer != raw ]; then
+    q1=$(stat $PORT apprequests)
+    echo "$peer.s7.appRequests=$((q1 - q0 - 1))" >> "$RES"   # less the /stats request that read q1
+  fi
   if [ $peer != raw ]; then
     W=30; [ $peer = jetty ] && W=5   # ServerConnector does not see disconnects of parked requests
     java -Dwait.seconds=$W -cp "$CP" io.github.jettyhttpsys.bench.LoadClient idle $IDLE $PORT | sed "s/^/$peer./" >> "$RES" || echo "$peer.idle.failed=1" >> "$RES"

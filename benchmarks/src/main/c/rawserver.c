@@ -3,6 +3,8 @@
  * API (Windows C, compiled here against the emulator's headers): overlapped receives on one
  * completion port drained by a few threads, each request answered inline.
  *   GET /hello      -> "hello"
+ *   GET /cached     -> "hello", Cache-Control: public, max-age=60, sent with a time-to-live cache
+ *                      policy so HTTP.sys may answer later requests from its response cache
  *   GET /download   -> 1 MiB
  *   POST /upload    -> reads the body, answers its length
  * Usage: rawserver PORT [THREADS]
@@ -21,6 +23,10 @@ typedef struct recv_op {
     __attribute__((aligned(8))) char buf[BUF];
 } recv_op;
 
+/* http.h declares HTTP_CACHE_POLICY but not the HTTP_CACHE_POLICY_TYPE values; Windows' order:
+ * HttpCachePolicyNocache = 0, HttpCachePolicyUserInvalidates = 1, HttpCachePolicyTimeToLive = 2. */
+#define RAW_CACHE_POLICY_TIME_TO_LIVE 2
+
 static HANDLE g_queue, g_port;
 static char *g_mib;
 
@@ -31,7 +37,8 @@ static void post(recv_op *op)
     if (rc != NO_ERROR && rc != ERROR_IO_PENDING) fprintf(stderr, "receive: %u\n", rc);
 }
 
-static void respond(HTTP_REQUEST_ID id, const char *body, ULONG len)
+static void respond_cached(HTTP_REQUEST_ID id, const char *body, ULONG len, const char *cache_control,
+                           PHTTP_CACHE_POLICY policy)
 {
     HTTP_RESPONSE r;
     memset(&r, 0, sizeof(r));
@@ -40,19 +47,35 @@ static void respond(HTTP_REQUEST_ID id, const char *body, ULONG len)
     r.ReasonLength = 2;
     r.Headers.KnownHeaders[HttpHeaderContentType].pRawValue = "text/plain";
     r.Headers.KnownHeaders[HttpHeaderContentType].RawValueLength = 10;
+    char cl[16];
+    if (cache_control != NULL) {
+        int l = snprintf(cl, sizeof(cl), "%u", len);
+        r.Headers.KnownHeaders[HttpHeaderContentLength].pRawValue = cl;
+        r.Headers.KnownHeaders[HttpHeaderContentLength].RawValueLength = (USHORT)l;
+        r.Headers.KnownHeaders[HttpHeaderCacheControl].pRawValue = cache_control;
+        r.Headers.KnownHeaders[HttpHeaderCacheControl].RawValueLength = (USHORT)strlen(cache_control);
+    }
     HTTP_DATA_CHUNK ch;
     ch.DataChunkType = HttpDataChunkFromMemory;
     ch.FromMemory.pBuffer = (void *)body;
     ch.FromMemory.BufferLength = len;
     r.EntityChunkCount = 1;
     r.pEntityChunks = &ch;
-    HttpSendHttpResponse(g_queue, id, 0, &r, NULL, NULL, NULL, 0, NULL, NULL);
+    HttpSendHttpResponse(g_queue, id, 0, &r, policy, NULL, NULL, 0, NULL, NULL);
+}
+
+static void respond(HTTP_REQUEST_ID id, const char *body, ULONG len)
+{
+    respond_cached(id, body, len, NULL, NULL);
 }
 
 static void handle(HTTP_REQUEST *req)
 {
     const char *url = req->pRawUrl;
-    if (strncmp(url, "/download", 9) == 0) {
+    if (strncmp(url, "/cached", 7) == 0) {
+        HTTP_CACHE_POLICY policy = {RAW_CACHE_POLICY_TIME_TO_LIVE, 60};
+        respond_cached(req->RequestId, "hello", 5, "public, max-age=60", &policy);
+    } else if (strncmp(url, "/download", 9) == 0) {
         respond(req->RequestId, g_mib, 1 << 20);
     } else if (strncmp(url, "/upload", 7) == 0) {
         static __thread char body[65536];

@@ -3,6 +3,7 @@ package io.github.jettyhttpsys.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,6 +17,7 @@ import io.github.jettyhttpsys.emulator.HttpEmu;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -28,13 +30,20 @@ import org.eclipse.jetty.server.ServerConnector;
  * The benchmarked servlet app, behind either connector: {@code httpsys PORT} or {@code jetty PORT}, or
  * over TLS: {@code httpsys-tls PORT PEM} (bound in the emulator's kernel; HTTP.sys offers h2 and http/1.1
  * by ALPN) or {@code jetty-tls PORT P12}, or Jetty's own HTTP/2 over TLS: {@code jetty-h2 PORT P12}.
- * /hello, /download (1 MiB), /upload, /poll?id= (long poll; onError time recorded), /stats.
+ * /hello, /cached (a cacheable "hello": public, max-age=60), /download (1 MiB), /upload,
+ * /poll?id= (long poll; onError time recorded), /stats.
  */
 public class BenchServer
 {
     private static final byte[] MIB = new byte[1 << 20];
     private static final Map<String, Long> ERROR_MICROS = new ConcurrentHashMap<>();
     private static final AtomicLong PARKED = new AtomicLong();
+    /** Requests that reached the application (a response replayed from HTTP.sys's cache does not). */
+    private static final AtomicLong APP_REQUESTS = new AtomicLong();
+    /** USER_HZ: the unit of utime and stime in /proc/.../stat (100 on Linux, {@code getconf CLK_TCK}). */
+    private static final long NANOS_PER_TICK = 1_000_000_000L / 100;
+    /** Every thread of the emulator (HTTP.sys's stand-in, loaded into this process) is named so. */
+    private static final String EMULATOR_THREAD_PREFIX = "httpemu";
 
     public static void main(String[] args) throws Exception
     {
@@ -96,8 +105,66 @@ public class BenchServer
         return i.getEpochSecond() * 1_000_000L + i.getNano() / 1000;
     }
 
+    /**
+     * CPU time of this process and of the emulator's threads in it, from /proc (clock-tick resolution).
+     * The process total is /proc/self/stat, which keeps the time of threads that have exited; the
+     * emulator's part is the sum over /proc/self/task/N/stat of the threads whose name starts with
+     * httpemu (they live as long as the library).
+     *
+     * @return {process ns, emulator ns}, or {-1, -1} without /proc
+     */
+    static long[] cpuNanos()
+    {
+        try
+        {
+            long process = statTicks(Files.readString(Path.of("/proc/self/stat")), null);
+            long emu = 0;
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task")))
+            {
+                for (Path task : tasks)
+                {
+                    try
+                    {
+                        emu += statTicks(Files.readString(task.resolve("stat")), EMULATOR_THREAD_PREFIX);
+                    }
+                    catch (IOException gone)
+                    {
+                        // the thread exited between listing and reading
+                    }
+                }
+            }
+            return new long[]{process * NANOS_PER_TICK, emu * NANOS_PER_TICK};
+        }
+        catch (IOException | RuntimeException x)
+        {
+            return new long[]{-1, -1};
+        }
+    }
+
+    /**
+     * @param stat the text of a /proc stat file: {@code pid (comm) state ...}, comm may hold spaces and ')'
+     * @param prefix count only if comm starts with it; null for any
+     * @return utime + stime in clock ticks
+     */
+    private static long statTicks(String stat, String prefix)
+    {
+        int close = stat.lastIndexOf(')');
+        if (prefix != null && !stat.substring(stat.indexOf('(') + 1, close).startsWith(prefix))
+            return 0;
+        // after ") ": field 3 (state) is [0], field 14 (utime) [11], field 15 (stime) [12]
+        String[] f = stat.substring(close + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
     static class App extends HttpServlet
     {
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException
+        {
+            APP_REQUESTS.incrementAndGet();
+            super.service(req, resp);
+        }
+
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException
         {
@@ -107,6 +174,14 @@ public class BenchServer
                 {
                     resp.setContentLength(MIB.length);
                     resp.getOutputStream().write(MIB);
+                }
+                case "/cached" ->
+                {
+                    // Cacheable: HTTP.sys may keep this response and answer later requests itself.
+                    resp.setContentType("text/plain");
+                    resp.setContentLength(5);
+                    resp.setHeader("Cache-Control", "public, max-age=60");
+                    resp.getOutputStream().write("hello".getBytes());
                 }
                 case "/poll" -> poll(req, resp);
                 case "/stats" -> stats(req, resp);
@@ -179,6 +254,10 @@ public class BenchServer
             sb.append("heap ").append(heap).append('\n');
             sb.append("rss ").append(rssBytes()).append('\n');
             sb.append("parked ").append(PARKED.get()).append('\n');
+            sb.append("apprequests ").append(APP_REQUESTS.get()).append('\n');
+            long[] cpu = cpuNanos();
+            sb.append("cpuprocess ").append(cpu[0]).append('\n');
+            sb.append("cpuemu ").append(cpu[1]).append('\n');
             if (req.getParameter("errors") != null)
             {
                 for (Map.Entry<String, Long> e : ERROR_MICROS.entrySet())
@@ -189,7 +268,9 @@ public class BenchServer
             if (HttpEmu.isAvailable())
             {
                 sb.append("apicalls ").append(HttpEmu.totalCalls() - HttpEmu.callCount("GetQueuedCompletionStatusEx")).append('\n');
-                sb.append("emubuffered ").append(HttpEmu.counters().bufferedBytes()).append('\n');
+                HttpEmu.Counters counters = HttpEmu.counters();
+                sb.append("emubuffered ").append(counters.bufferedBytes()).append('\n');
+                sb.append("connections ").append(counters.connections()).append('\n');
             }
             ThreadMXBean t = (ThreadMXBean)ManagementFactory.getThreadMXBean();
             long alloc = 0;

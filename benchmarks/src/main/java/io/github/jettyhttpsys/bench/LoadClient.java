@@ -97,6 +97,14 @@ public class LoadClient
         System.out.println("idle.connections=" + n);
         System.out.println("idle.heapPerConnection=" + heap / n);
         System.out.println("idle.rssPerConnection=" + rss / n);
+        // HttpSys: what the emulator (HTTP.sys's stand-in, in the server's process) holds for them
+        long emuConnections = stat(after, "connections") - stat(before, "connections");
+        if (stat(before, "emubuffered") >= 0 && emuConnections > 0)
+        {
+            long buffered = stat(after, "emubuffered") - stat(before, "emubuffered");
+            System.out.println("idle.emuConnections=" + emuConnections);
+            System.out.println("idle.emuBufferedPerConnection=" + buffered / emuConnections);
+        }
         for (Socket s : sockets)
             s.close();
     }
