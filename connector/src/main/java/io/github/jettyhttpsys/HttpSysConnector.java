@@ -71,7 +71,6 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private final HttpChannel.Factory _channelFactory = new HttpChannel.DefaultFactory();
     private boolean _eagerDisconnectWait;
     private volatile boolean _responseCaching = true;
-    private volatile boolean _preferInlineScheduling;
     private ClientCertificateMode _clientCertificateMode = ClientCertificateMode.NEGOTIATED;
     private long _maxRequestBodySize = -1;
     private volatile RequestQueue _queue;
@@ -260,7 +259,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
         return _config.receiveConcurrency;
     }
 
-    /** @param n threads that drain the completion port, 1-64; 0 for the default (half the cores, at least 1) */
+    /** @param n threads that drain the completion port, 1-64; 0 for the default (half the cores, at least 2) */
     public void setCompletionThreads(int n)
     {
         if (n < 0 || n > 64)
@@ -535,19 +534,21 @@ public class HttpSysConnector extends AbstractNetworkConnector
      * thread pool, as ASP.NET's {@code UnsafePreferInlineScheduling}; unlike that option, only while another
      * completion thread stays free (so it needs {@link #setCompletionThreads(int) two or more}), so a handler
      * that blocks can never hold up the completions it waits for. A handler that blocks for long still keeps
-     * a completion thread from draining meanwhile. Handlers declared non-blocking always run inline.
+     * a completion thread from draining meanwhile. On by default: it served more keep-alive requests per
+     * second than handing every request to the pool (docs/benchmarks.md). Handlers declared non-blocking
+     * always run inline.
      *
      * @param inline run handlers on completion threads when one can be spared
      */
     public void setPreferInlineScheduling(boolean inline)
     {
-        _preferInlineScheduling = inline;
+        _config.preferInlineScheduling = inline;
     }
 
     @ManagedAttribute("handlers run on the completion thread that received the request, while another stays free")
     public boolean isPreferInlineScheduling()
     {
-        return _preferInlineScheduling;
+        return _config.preferInlineScheduling;
     }
 
     public void setEagerDisconnectWait(boolean eager)
@@ -757,14 +758,14 @@ public class HttpSysConnector extends AbstractNetworkConnector
     }
 
     /** A request arrived (completion thread; the view is valid only during this call). */
-    private void onRequest(HttpRequestView view)
+    private Runnable onRequest(HttpRequestView view)
     {
         // First, before anything can reject the request: the access token is ours to close (F-139).
         WindowsIdentity identity = _config.authSchemes == 0 ? null : identity(view);
         if (identity == null && _config.authSchemes != 0 && !_allowAnonymous)
         {
             challenge(view.requestId());
-            return;
+            return null;
         }
         long connectionId = view.connectionId();
         HttpSysConnection connection;
@@ -785,13 +786,13 @@ public class HttpSysConnector extends AbstractNetworkConnector
                 LOG.debug("Bad request {} from HTTP.sys", Long.toHexString(view.requestId()), x);
             int status = x instanceof HttpException http ? http.getCode() : HttpStatus.BAD_REQUEST_400;
             reject(view.requestId(), status);
-            return;
+            return null;
         }
         if (_shuttingDown)
         {
             // Queued before the URL group was detached: answered at once, not reset at stop.
             reject(view.requestId(), HttpStatus.SERVICE_UNAVAILABLE_503);
-            return;
+            return null;
         }
         HttpSysStream stream;
         HttpChannel channel;
@@ -851,9 +852,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
             connection.askCertificateOnce())
         {
             askClientCertificate(connection, stream, channel, request, 1500); // ASP.NET's first size (F-124)
-            return;
+            return null;
         }
-        dispatch(stream, channel, request);
+        return dispatchTask(stream, channel, request);
     }
 
     /**
@@ -865,7 +866,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
         RequestQueue queue = getRequestQueue();
         if (queue == null)
         {
-            dispatch(stream, channel, request);
+            execute(dispatchTask(stream, channel, request));
             return;
         }
         io.github.jettyhttpsys.engine.SimpleOp op = new io.github.jettyhttpsys.engine.SimpleOp(size);
@@ -887,7 +888,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
             }
             if (der != null && connection.tls() != null)
                 connection.tls(connection.tls().withCertificate(der));
-            dispatch(stream, channel, request);
+            execute(dispatchTask(stream, channel, request));
         });
         queue.receiveClientCertificate(connection.getConnectionId(), op);
     }
@@ -909,24 +910,24 @@ public class HttpSysConnector extends AbstractNetworkConnector
         return der;
     }
 
-    private void dispatch(HttpSysStream stream, HttpChannel channel, MetaData.Request request)
+    /**
+     * @return the first dispatch of the request, for the engine to run (on the completion thread that received
+     * it when preferInlineScheduling can spare it, else on Jetty's thread pool); null when it ran already
+     * (a handler declared non-blocking runs here, as Jetty's own selector runs non-blocking tasks)
+     */
+    private Runnable dispatchTask(HttpSysStream stream, HttpChannel channel, MetaData.Request request)
     {
         Runnable task = channel.onRequest(request);
         WindowsIdentity identity = stream.identity();
         if (identity != null)
             channel.getRequest().setAttribute(WindowsIdentity.ATTRIBUTE, identity);
         Runnable dispatch = stream.firstDispatch(task);
-        // A handler that does not block runs here, as Jetty's own selector runs non-blocking tasks; with
-        // preferInlineScheduling any handler does, on a completion thread that can spare itself.
         if (org.eclipse.jetty.util.thread.Invocable.getInvocationType(task) == org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING)
         {
             dispatch.run();
-            return;
+            return null;
         }
-        RequestQueue q = _queue;
-        if (_preferInlineScheduling && q != null && q.port() != null && q.port().tryRunInline(dispatch))
-            return;
-        execute(dispatch);
+        return dispatch;
     }
 
     /**

@@ -50,13 +50,13 @@ public class BenchServer
         Server server = new Server();
         int port = Integer.parseInt(args[1]);
         if ("httpsys".equals(args[0]))
-            server.addConnector(new HttpSysConnector(server, "http://+:" + port + "/"));
+            server.addConnector(configure(new HttpSysConnector(server, "http://+:" + port + "/")));
         else if ("httpsys-tls".equals(args[0]))
         {
             // TLS in the "kernel": the certificate imported into the emulator's store and bound to the port.
             byte[] thumbprint = io.github.jettyhttpsys.emulator.HttpEmu.addCertificate(java.nio.file.Path.of(args[2]));
             io.github.jettyhttpsys.SslCertificateBindings.add(new java.net.InetSocketAddress("0.0.0.0", port), thumbprint, "MY", null, false);
-            server.addConnector(new HttpSysConnector(server, "https://+:" + port + "/"));
+            server.addConnector(configure(new HttpSysConnector(server, "https://+:" + port + "/")));
         }
         else if ("jetty-tls".equals(args[0]) || "jetty-h2".equals(args[0]))
         {
@@ -97,6 +97,15 @@ public class BenchServer
         server.start();
         System.out.println("LISTENING " + port);
         server.join();
+    }
+
+    /** The connector's options a run compares: -Dbench.inline, -Dbench.completionThreads, -Dbench.responseCaching. */
+    static HttpSysConnector configure(HttpSysConnector c)
+    {
+        c.setPreferInlineScheduling(Boolean.getBoolean("bench.inline"));
+        c.setCompletionThreads(Integer.getInteger("bench.completionThreads", 0));
+        c.setResponseCaching(Boolean.parseBoolean(System.getProperty("bench.responseCaching", "true")));
+        return c;
     }
 
     static long nowMicros()

@@ -33,7 +33,21 @@ public final class CompletionPort
     private final Pointer _handle;   // owned; closed in close()
     private volatile boolean _closing;
     private final java.util.concurrent.atomic.AtomicInteger _runningInline = new java.util.concurrent.atomic.AtomicInteger();
-    private static final ThreadLocal<CompletionPort> DRAINING = new ThreadLocal<>();
+    private static final ThreadLocal<Drainer> DRAINING = new ThreadLocal<>();
+    private final java.util.concurrent.atomic.AtomicInteger _loggedError = new java.util.concurrent.atomic.AtomicInteger(); // last cause logged, 0 when healthy
+
+    /** What a completion thread of a port keeps: the task it runs once its batch of completions is done. */
+    private static final class Drainer
+    {
+        final CompletionPort port;
+        Runnable inline;
+        boolean running; // counted in _runningInline: runs what it takes, one after the other
+
+        Drainer(CompletionPort port)
+        {
+            this.port = port;
+        }
+    }
 
     /**
      * @param name the thread name prefix
@@ -55,31 +69,57 @@ public final class CompletionPort
     }
 
     /**
-     * Runs a task on the calling completion thread of this port, instead of handing it to another thread,
-     * while at least one other thread of the port stays free to drain completions: a task that then waits
-     * for a completion (a blocking write whose send pends, a blocking read) always has a thread to deliver it.
+     * Runs a task on the calling completion thread of this port instead of handing it to another thread:
+     * once the rest of the batch of completions it came in is delivered (nothing already dequeued waits for
+     * it), and only while at least one other thread of the port stays free to drain, so a task that then
+     * waits for a completion (a blocking write whose send pends, a blocking read) always has a thread to
+     * deliver it. One task per batch.
      *
      * @param task the task
-     * @return false when it did not run (not a thread of this port, or no other one would stay free)
+     * @return false when it will not run here (not a thread of this port, one task taken already, or no
+     * other thread would stay free): the caller runs it elsewhere
      */
     public boolean tryRunInline(Runnable task)
     {
-        if (DRAINING.get() != this)
+        Drainer d = DRAINING.get();
+        if (d == null || d.port != this || d.inline != null)
             return false;
-        if (_runningInline.incrementAndGet() >= _threads.size())
+        if (!d.running && _runningInline.incrementAndGet() >= _threads.size())
         {
             _runningInline.decrementAndGet();
             return false;
         }
+        d.running = true;
+        d.inline = task;
+        return true;
+    }
+
+    /** After a batch: the task {@link #tryRunInline} took, if any. */
+    private void runInline(Drainer d)
+    {
+        if (!d.running)
+            return;
         try
         {
-            task.run();
+            // A task may take the next (its receive completed at once): one after the other, no deeper stack.
+            for (Runnable task; (task = d.inline) != null; )
+            {
+                d.inline = null;
+                try
+                {
+                    task.run();
+                }
+                catch (Throwable x)
+                {
+                    LOG.warn("Task run on completion thread failed: {}", task, x);
+                }
+            }
         }
         finally
         {
+            d.running = false;
             _runningInline.decrementAndGet();
         }
-        return true;
     }
 
     /** @return the threads that drain this port (for dumps) */
@@ -217,11 +257,11 @@ public final class CompletionPort
 
     private void loop()
     {
-        DRAINING.set(this);
+        Drainer drainer = new Drainer(this);
+        DRAINING.set(drainer);
         try (Memory entries = new Memory((long)BATCH * Layout.OVERLAPPED_ENTRY_SIZE); Memory removed = new Memory(4))
         {
             int failures = 0;
-            int lastError = 0;
             while (true)
             {
                 int ok = Kernel32.GetQueuedCompletionStatusEx(_handle, entries, BATCH, removed, 1000, 0);
@@ -235,16 +275,15 @@ public final class CompletionPort
                     // Only close() ends a completion thread: any other failure is retried with back-off,
                     // logged once per run of failures, so completions are never left undrained.
                     failures++;
-                    if (failures == 1 || error != lastError)
+                    // One line per cause for the whole port, however many of its threads see it.
+                    if (_loggedError.getAndSet(error) != error)
                         LOG.warn("GetQueuedCompletionStatusEx failed: {}; retrying", Layout.describeError(error));
-                    lastError = error;
                     pause(Math.min(50L, 1L << Math.min(failures, 6)));
                     continue;
                 }
-                if (failures > 0)
+                if (failures > 0 && _loggedError.getAndSet(0) != 0)
                     LOG.info("GetQueuedCompletionStatusEx works again after {} failures", failures);
                 failures = 0;
-                lastError = 0;
                 int n = removed.getInt(0);
                 for (int i = 0; i < n; i++)
                 {
@@ -253,7 +292,10 @@ public final class CompletionPort
                     if (ov == 0)
                     {
                         if (_closing)
+                        {
+                            runInline(drainer); // taken from this batch: it still runs
                             return; // the wake-up packet of close()
+                        }
                         continue;
                     }
                     NativeOp op = _pending.remove(ov);
@@ -268,6 +310,7 @@ public final class CompletionPort
                     int bytes = entries.getInt(at + Layout.OVERLAPPED_ENTRY_BYTES);
                     complete(op, Layout.ntStatusToWin32(status), bytes);
                 }
+                runInline(drainer);
             }
         }
     }

@@ -173,7 +173,8 @@ public abstract class NativeOp
      */
     public synchronized boolean cancel(Pointer queue, long which)
     {
-        if (memory == null || queue == null)
+        // Freed, or its free waits for the completion being delivered right now: nothing to cancel, ever.
+        if (memory == null || queue == null || freeOnCompletion)
             return false;
         if (which == issue + 1 && !pending)
         {

@@ -29,11 +29,14 @@ public final class RequestQueue
     public interface Listener
     {
         /**
-         * Called on a completion thread; the view is valid only during the call: copy what is kept.
+         * Called on a completion thread (or the thread whose receive completed inline); the view is valid
+         * only during the call: copy what is kept.
          *
          * @param request the request
+         * @return the task that handles it, for the queue to run (inline when it can, see
+         * {@link RequestQueueConfig#preferInlineScheduling}, else on the executor), or null when none is left
          */
-        void onRequest(HttpRequestView request);
+        Runnable onRequest(HttpRequestView request);
     }
 
     private final RequestQueueConfig _config;
@@ -625,9 +628,10 @@ public final class RequestQueue
     }
 
     /** One of the receives kept outstanding; reused from request to request. */
-    private final class ReceiveOp extends NativeOp
+    private final class ReceiveOp extends NativeOp implements Runnable
     {
         private final HttpRequestView _view = new HttpRequestView();
+        private Runnable _task; // the request's task, run inline on this thread, then the next receive
         private int _failures;
         private int _depth; // receives completed inline inside this op's completion (skip mode)
 
@@ -670,6 +674,22 @@ public final class RequestQueue
             finally
             {
                 _depth--;
+            }
+        }
+
+        /** The request's task, inline, then the next receive ({@link CompletionPort#tryRunInline}). */
+        @Override
+        public void run()
+        {
+            Runnable task = _task;
+            _task = null;
+            try
+            {
+                task.run();
+            }
+            finally
+            {
+                receive(0);
             }
         }
 
@@ -730,9 +750,10 @@ public final class RequestQueue
                 {
                     _failures = 0;
                     received();
+                    Runnable task = null;
                     try
                     {
-                        _listener.onRequest(_view.wrap(payloadView(), payloadAddress(), bytes));
+                        task = _listener.onRequest(_view.wrap(payloadView(), payloadAddress(), bytes));
                     }
                     catch (Throwable x)
                     {
@@ -742,6 +763,18 @@ public final class RequestQueue
                     }
                     if (payloadSize() > 4 * INITIAL_RECEIVE_SIZE && _receiving)
                         allocate(INITIAL_RECEIVE_SIZE);
+                    if (task != null && _config.preferInlineScheduling)
+                    {
+                        // The request runs on this thread once its batch is delivered, and this receive is issued
+                        // again after it: a thread that finds the next request already waiting runs it too, so a
+                        // busy queue is served without a hand-off per request.
+                        _task = task;
+                        if (_port.tryRunInline(this))
+                            return;
+                        _task = null;
+                    }
+                    if (task != null)
+                        _executor.execute(task);
                     receive(0);
                 }
                 case Layout.ERROR_MORE_DATA ->

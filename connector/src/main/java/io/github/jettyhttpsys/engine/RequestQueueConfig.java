@@ -20,6 +20,8 @@ public final class RequestQueueConfig
     public int queueLength = 1000;
     public int receiveConcurrency = defaultReceiveConcurrency();
     public int completionThreads = defaultCompletionThreads();
+    /** A request's task runs on the completion thread that received it while another thread stays free to drain. */
+    public boolean preferInlineScheduling = true;
     public int maxConnections = -1;
     // Timeouts in seconds (USHORT) and the minimum send rate: -1 is "not set", which leaves the
     // machine-wide value (netsh http add timeout, or HTTP.sys's 120 s / 150 B/s, F-97, F-99) alone.
@@ -114,9 +116,12 @@ public final class RequestQueueConfig
         return Integer.parseInt(rest.substring(colon + 1, slash));
     }
 
-    /** @return half the cores, at least 1 (the system property jetty.httpsys.completionThreads overrides it) */
+    /**
+     * @return half the cores, at least 2: one may run requests inline while another drains (the system property
+     * jetty.httpsys.completionThreads overrides it)
+     */
     public static int defaultCompletionThreads()
     {
-        return Integer.getInteger("jetty.httpsys.completionThreads", Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        return Integer.getInteger("jetty.httpsys.completionThreads", Math.max(2, Runtime.getRuntime().availableProcessors() / 2));
     }
 }

@@ -64,6 +64,7 @@ public class RequestQueueLifecycleTest
             received.incrementAndGet();
             self[0].stopReceiving();
             first.countDown();
+            return null;
         }, executor);
         self[0] = queue;
         queue.open("stop");

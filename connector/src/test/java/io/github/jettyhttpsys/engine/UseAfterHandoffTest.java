@@ -110,7 +110,11 @@ public class UseAfterHandoffTest
         config.receiveConcurrency = 1;
         CompletableFuture<Long> requestId = new CompletableFuture<>();
         executor = Executors.newFixedThreadPool(2);
-        queue = new RequestQueue(config, view -> requestId.complete(view.requestId()), executor);
+        queue = new RequestQueue(config, view ->
+        {
+            requestId.complete(view.requestId());
+            return null;
+        }, executor);
         queue.open("handoff");
         queue.startReceiving((task, ms) -> executor.execute(task));
 
