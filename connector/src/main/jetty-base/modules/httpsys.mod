@@ -43,6 +43,11 @@ etc/jetty-httpsys.xml
 ## HttpReceiveHttpRequest calls kept outstanding; 0 = automatic (2 x cores, at least 2)
 # jetty.httpsys.receiveConcurrency=0
 
+## Threads that drain the completion port (0: half the cores, at least 2), and whether a request runs on the
+## completion thread that received it while another stays free (else it goes to Jetty's thread pool)
+# jetty.httpsys.completionThreads=0
+# jetty.httpsys.preferInlineScheduling=true
+
 ## HttpServerQosProperty connection limit, -1 = unlimited
 # jetty.httpsys.maxConnections=-1
 
