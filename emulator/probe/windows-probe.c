@@ -1346,6 +1346,76 @@ static void m_malformed(void)
     }
 }
 
+/* Open question 48: how much of a request body HTTP.sys has read from TCP before the application's
+ * first body read. The client sends 192 KiB at once (loopback buffers take that much without a reader),
+ * the server waits a second, then reads with a 1 MiB buffer: the first read's byte count is what was
+ * buffered ahead (or the granularity HTTP.sys hands out). */
+static void m_body_read_ahead(void)
+{
+    enum { BODY = 192 * 1024 };
+    cli *c = cli_open();
+    cli_send(c, "POST /q48 HTTP/1.1\r\nHost: @H\r\nContent-Length: %u\r\n\r\n", (unsigned)BODY);
+    got g = recv_for(&S1, "/q48", 0, 2000);
+    if (g.rc) { rep("Q48", "receive=%s", ecode(g.rc)); cli_rst(c); return; }
+    char *body = malloc(BODY);
+    memset(body, 'b', BODY);
+    cli_sendn(c, body, BODY);
+    ps_sleep_ms(1000);
+    DWORD n1 = 0, n2 = 0;
+    char *buf = malloc(1024 * 1024 + 1);
+    ULONG r1 = recv_body(&S1, g.r->RequestId, buf, 1024 * 1024, &n1, 2000);
+    ULONG r2 = r1 == NO_ERROR && n1 < BODY ? recv_body(&S1, g.r->RequestId, buf, 1024 * 1024, &n2, 2000) : NO_ERROR;
+    ULONG a = answer_ok(&S1, g.r->RequestId);
+    rep("Q48", "first-read=%s,%lu second-read=%s,%lu of=%u send=%s", ecode(r1), (unsigned long)n1, ecode(r2),
+        (unsigned long)n2, (unsigned)BODY, ecode(a));
+    cli_rst(c);
+}
+
+/* Open questions 43 and 44: the kernel cache's key. A GET /q43?x=1 is answered with a TimeToLive
+ * policy; then /q43?x=2 (does the query count?), HEAD /q43?x=1 (is HEAD served from the GET's entry?)
+ * and GET /q43?x=1 again (a hit, for reference): for each, whether the application saw it. */
+static void m_cache_key(void)
+{
+    cli *c = cli_open();
+    cli_send(c, "GET /q43?x=1 HTTP/1.1\r\nHost: @H\r\n\r\n");
+    got g = recv_for(&S1, "/q43?x=1", 0, 2000);
+    if (g.rc) { rep("Q43", "receive=%s", ecode(g.rc)); cli_rst(c); return; }
+    resp_t *x = resp_new(200, "OK");
+    resp_known(x, HttpHeaderContentType, "text/plain");
+    resp_known(x, HttpHeaderCacheControl, "public, max-age=60");
+    resp_body(x, "cached");
+    HTTP_CACHE_POLICY policy = {HttpCachePolicyTimeToLive, 60};
+    op *o = op_new();
+    ULONG rc;
+    PROBE_CALL(rc, HttpSendHttpResponse(S1.q, g.r->RequestId, 0, &x->r, &policy, NULL, NULL, 0, &o->ov, NULL));
+    rc = finish(&S1, o, rc, 3000);
+    cli_read_until(c, "cached", 1500, 100);
+    cli_rst(c);
+    const char *paths[] = {"/q43?x=2", "/q43?x=1", "/q43?x=1"};
+    const char *verbs[] = {"GET", "HEAD", "GET"};
+    char seen[3][16];
+    for (int i = 0; i < 3; i++) {
+        cli *d = cli_open();
+        cli_send(d, "%s %s HTTP/1.1\r\nHost: @H\r\n\r\n", verbs[i], paths[i]);
+        got h = recv_for(&S1, paths[i], 0, 700);
+        if (h.rc == NO_ERROR) {
+            answer_ok(&S1, h.r->RequestId);
+            snprintf(seen[i], sizeof(seen[i]), "app");
+        } else {
+            cli_read(d, 500, 200);
+            snprintf(seen[i], sizeof(seen[i]), "%s", strstr(d->buf, "cached") ? "cache" : strncmp(d->buf, "HTTP/1.1 200", 12) == 0 ? "cache-head" : "none");
+        }
+        cli_rst(d);
+    }
+    WCHAR prefix[96];
+    char url[96];
+    snprintf(url, sizeof(url), "http://localhost:%u/q43", port1);
+    wide(prefix, url);
+    ULONG f;
+    PROBE_CALL(f, HttpFlushResponseCache(S1.q, prefix, HTTP_FLUSH_RESPONSE_FLAG_RECURSIVE, NULL));
+    rep("Q43", "send=%s other-query=%s head=%s same-again=%s flush=%s", ecode(rc), seen[0], seen[1], seen[2], ecode(f));
+}
+
 static void m_body_cut_fin(void) { m_body_cut("Q18a", 0); }
 static void m_body_cut_rst(void) { m_body_cut("Q18b", 1); }
 
@@ -1393,6 +1463,8 @@ static const struct { const char *name; void (*fn)(void); } measurements[] = {
     { "cancel-body-read", m_cancel_body_read },
     { "malformed", m_malformed },
     { "service-config", m_service_config },
+    { "body-read-ahead", m_body_read_ahead },
+    { "cache-key", m_cache_key },
 };
 
 int main(int argc, char **argv)

@@ -15,7 +15,7 @@
 #include "auth.h"
 
 #define DEFAULT_TIMEOUT_S 120         /* F-97 */
-#define BODY_BUFFER_MAX (64 * 1024)   /* decoded body held per request before reading pauses */
+#define BODY_BUFFER_MAX (256 * 1024)  /* decoded body held per request before reading pauses */
 #define IN_BUFFER_MAX (EMU_MAX_REQUEST_BYTES + 4096)
 
 typedef struct timeouts {
