@@ -7,6 +7,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -262,6 +263,7 @@ public class BenchServer
             long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             sb.append("heap ").append(heap).append('\n');
             sb.append("rss ").append(rssBytes()).append('\n');
+            sb.append("nativeheap ").append(nativeHeapBytes()).append('\n');
             sb.append("parked ").append(PARKED.get()).append('\n');
             sb.append("apprequests ").append(APP_REQUESTS.get()).append('\n');
             long[] cpu = cpuNanos();
@@ -288,6 +290,36 @@ public class BenchServer
             sb.append("allocated ").append(alloc).append('\n');
             resp.setContentType("text/plain");
             resp.getWriter().write(sb.toString());
+        }
+
+        /** glibc's mallinfo2: the process's malloc heap in use (the emulator's and JNA's native blocks, not Java's heap). */
+        public static class MallInfo2 extends com.sun.jna.Structure implements com.sun.jna.Structure.ByValue
+        {
+            public long arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+
+            @Override
+            protected List<String> getFieldOrder()
+            {
+                return List.of("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost");
+            }
+        }
+
+        public interface LibC extends com.sun.jna.Library
+        {
+            MallInfo2 mallinfo2();
+        }
+
+        private static long nativeHeapBytes()
+        {
+            try
+            {
+                MallInfo2 m = com.sun.jna.Native.load("c", LibC.class).mallinfo2();
+                return m.uordblks + m.hblkhd;
+            }
+            catch (Throwable x)
+            {
+                return -1;
+            }
         }
 
         private static long rssBytes()

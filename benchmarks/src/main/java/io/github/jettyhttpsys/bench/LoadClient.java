@@ -97,6 +97,8 @@ public class LoadClient
         System.out.println("idle.connections=" + n);
         System.out.println("idle.heapPerConnection=" + heap / n);
         System.out.println("idle.rssPerConnection=" + rss / n);
+        if (stat(before, "nativeheap") >= 0)
+            System.out.println("idle.nativeHeapPerConnection=" + (stat(after, "nativeheap") - stat(before, "nativeheap")) / n);
         // HttpSys: what the emulator (HTTP.sys's stand-in, in the server's process) holds for them
         long emuConnections = stat(after, "connections") - stat(before, "connections");
         if (stat(before, "emubuffered") >= 0 && emuConnections > 0)

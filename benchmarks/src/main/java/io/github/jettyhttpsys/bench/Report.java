@@ -70,13 +70,15 @@ public class Report
             if (sc[0].equals("s1"))
                 cpu(md, r);
         }
-        md.append("## 5. Idle keep-alive connections\n\n| peer | connections | Java heap per connection (bytes) | emulator bytes per connection | process RSS per connection (bytes) |\n|---|---:|---:|---:|---:|\n");
+        md.append("## 5. Idle keep-alive connections\n\n| peer | connections | Java heap per connection (bytes) | native heap (malloc) per connection (bytes) | emulator bytes buffered per connection | process RSS per connection (bytes) |\n|---|---:|---:|---:|---:|---:|\n");
         for (int i = 0; i < 2; i++)
             md.append("| ").append(PEER_NAMES[i]).append(" | ").append(r.getOrDefault(PEERS[i] + ".idle.connections", "-")).append(" | ")
                 .append(r.getOrDefault(PEERS[i] + ".idle.heapPerConnection", "-")).append(" | ")
+                .append(r.getOrDefault(PEERS[i] + ".idle.nativeHeapPerConnection", "-")).append(" | ")
                 .append(r.getOrDefault(PEERS[i] + ".idle.emuBufferedPerConnection", "-")).append(" | ")
                 .append(r.getOrDefault(PEERS[i] + ".idle.rssPerConnection", "-")).append(" |\n");
         md.append("\nHttpSys: an idle keep-alive connection is held by HTTP.sys; the connector keeps its connection object and its one pending disconnect wait (a 48-byte native block). ");
+        md.append("Java heap and native heap are apart: the native heap is glibc's malloc in use (mallinfo2), which for HttpSys is the emulator's connection state (HTTP.sys's, in the kernel on Windows) and the connector's native blocks, and for ServerConnector the JDK's socket state. ");
         md.append("Emulator bytes: the increase of the emulator's own counter of bytes held in connection and body buffers (received input ")
             .append("not yet parsed, output not yet sent, request bodies), divided by the ")
             .append(r.getOrDefault("httpsys.idle.emuConnections", "?")).append(" connections it counts as opened: data HTTP.sys would hold in the kernel ")
@@ -116,7 +118,8 @@ public class Report
         md.append("| disconnect detection p99 ≤ 10 ms | ").append(r.getOrDefault("httpsys.disconnect.p99us", "?")).append(" µs |\n");
         md.append("| all 5,000 long polls notified within 1 s | ").append(r.getOrDefault("httpsys.burst.allNotifiedMicros", "?")).append(" µs for ")
             .append(r.getOrDefault("httpsys.burst.count", "?")).append(" |\n");
-        md.append("| ≤ 2 KB per idle connection | heap ").append(r.getOrDefault("httpsys.idle.heapPerConnection", "?")).append(" B, emulator ")
+        md.append("| ≤ 2 KB per idle connection | heap ").append(r.getOrDefault("httpsys.idle.heapPerConnection", "?")).append(" B, native heap ")
+            .append(r.getOrDefault("httpsys.idle.nativeHeapPerConnection", "?")).append(" B, emulator buffered ")
             .append(r.getOrDefault("httpsys.idle.emuBufferedPerConnection", "?")).append(" B, RSS ")
             .append(r.getOrDefault("httpsys.idle.rssPerConnection", "?")).append(" B |\n");
         md.append("\n![throughput and latency](benchmarks.png)\n");
