@@ -71,6 +71,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private final HttpChannel.Factory _channelFactory = new HttpChannel.DefaultFactory();
     private boolean _eagerDisconnectWait;
     private volatile boolean _responseCaching = true;
+    private org.eclipse.jetty.util.thread.ThreadPoolBudget.Lease _completionLease; // the pool's threads the completion loops take
     private ClientCertificateMode _clientCertificateMode = ClientCertificateMode.NEGOTIATED;
     private long _maxRequestBodySize = -1;
     private volatile RequestQueue _queue;
@@ -628,6 +629,8 @@ public class HttpSysConnector extends AbstractNetworkConnector
     protected void doStart() throws Exception
     {
         super.doStart();
+        if (_config.completionExecutor != null)
+            _completionLease = org.eclipse.jetty.util.thread.ThreadPoolBudget.leaseFrom(getExecutor(), this, _config.completionThreads);
         // Receives begin only now: the executor that runs requests is started (Server.start() opens
         // network connectors before it starts its thread pool).
         RequestQueue queue = _queue;
@@ -642,6 +645,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
     {
         if (_queue != null)
             return;
+        // The completion loops run on Jetty's thread pool, which counts them in its budget as it counts
+        // ServerConnector's selectors; another executor gets threads of their own.
+        _config.completionExecutor = getExecutor() instanceof org.eclipse.jetty.util.thread.ThreadPool ? getExecutor() : null;
         RequestQueue queue = new RequestQueue(_config, this::onRequest, getExecutor());
         _drained = new CompletableFuture<>();
         _shuttingDown = false;
@@ -719,6 +725,11 @@ public class HttpSysConnector extends AbstractNetworkConnector
             q.close(); // the disconnect waits complete (F-84): their connections close
         for (HttpSysConnection c : new ArrayList<>(_connections.values()))
             retire(c, null);
+        if (_completionLease != null)
+        {
+            _completionLease.close();
+            _completionLease = null;
+        }
         super.doStop();
     }
 

@@ -29,7 +29,11 @@ public final class CompletionPort
     private static final int BATCH = 64;
 
     private final Map<Long, NativeOp> _pending = new ConcurrentHashMap<>();
-    private final List<Thread> _threads = new ArrayList<>();
+    private final List<Thread> _threads = new java.util.concurrent.CopyOnWriteArrayList<>(); // draining now
+    private final String _name;
+    private final int _threadCount;
+    private final java.util.concurrent.CountDownLatch _loopsEnded;
+    private boolean _started;
     private final Pointer _handle;   // owned; closed in close()
     private volatile boolean _closing;
     private final java.util.concurrent.atomic.AtomicInteger _runningInline = new java.util.concurrent.atomic.AtomicInteger();
@@ -50,6 +54,8 @@ public final class CompletionPort
     }
 
     /**
+     * Creates the port; nothing drains it until {@link #start}.
+     *
      * @param name the thread name prefix
      * @param threads how many threads drain the port
      */
@@ -59,13 +65,57 @@ public final class CompletionPort
         if (h == null)
             throw new IllegalStateException("CreateIoCompletionPort failed: " + Layout.describeError(Native.getLastError()));
         _handle = h;
-        for (int i = 0; i < threads; i++)
+        _name = name;
+        _threadCount = Math.max(1, threads);
+        _loopsEnded = new java.util.concurrent.CountDownLatch(_threadCount);
+    }
+
+    /**
+     * Starts the threads that drain the port: threads of their own, or loops run by an executor (Jetty's
+     * thread pool, which then counts them, as it counts its selectors); either way named {@code name-iocp-N}
+     * while they drain.
+     *
+     * @param executor runs the loops, or null for threads of their own
+     */
+    public synchronized void start(java.util.concurrent.Executor executor)
+    {
+        if (_started)
+            return;
+        _started = true;
+        for (int i = 0; i < _threadCount; i++)
         {
-            Thread t = new Thread(this::loop, name + "-iocp-" + i);
-            t.setDaemon(true);
-            _threads.add(t);
+            String name = _name + "-iocp-" + i;
+            Runnable loop = () -> drain(name);
+            if (executor == null)
+            {
+                Thread t = new Thread(loop, name);
+                t.setDaemon(true);
+                t.start();
+            }
+            else
+            {
+                executor.execute(loop);
+            }
         }
-        _threads.forEach(Thread::start);
+    }
+
+    private void drain(String name)
+    {
+        Thread me = Thread.currentThread();
+        String was = me.getName();
+        me.setName(name);
+        _threads.add(me);
+        try
+        {
+            loop();
+        }
+        finally
+        {
+            DRAINING.remove();
+            _threads.remove(me);
+            me.setName(was);
+            _loopsEnded.countDown();
+        }
     }
 
     /**
@@ -84,7 +134,7 @@ public final class CompletionPort
         Drainer d = DRAINING.get();
         if (d == null || d.port != this || d.inline != null)
             return false;
-        if (!d.running && _runningInline.incrementAndGet() >= _threads.size())
+        if (!d.running && _runningInline.incrementAndGet() >= _threadCount)
         {
             _runningInline.decrementAndGet();
             return false;
@@ -355,18 +405,21 @@ public final class CompletionPort
         _closing = true;
         for (NativeOp op : _pending.values())
             NativeOp.abandon(op);
-        for (int i = 0; i < _threads.size(); i++)
+        for (int i = 0; i < _threadCount; i++)
             Kernel32.PostQueuedCompletionStatus(_handle, 0, 0, null);
-        for (Thread t : _threads)
+        boolean started;
+        synchronized (this)
         {
-            try
-            {
-                t.join(5000);
-            }
-            catch (InterruptedException x)
-            {
-                Thread.currentThread().interrupt();
-            }
+            started = _started;
+        }
+        try
+        {
+            if (started && !_loopsEnded.await(5, TimeUnit.SECONDS))
+                LOG.warn("{} completion threads still draining after 5 s", _loopsEnded.getCount());
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
         }
         Kernel32.CloseHandle(_handle);
     }

@@ -181,6 +181,8 @@ public final class RequestQueue
             }
             _port = new CompletionPort(name, _config.completionThreads);
             _port.associate(_queue);
+            if (_config.completionExecutor == null)
+                _port.start(null);
         }
         catch (RuntimeException | Error x)
         {
@@ -286,6 +288,7 @@ public final class RequestQueue
                 return;
             _delayer = delayer;
             _receiving = true;
+            _port.start(_config.completionExecutor); // once the executor runs (nothing when its threads run already)
             for (int i = 0; i < Math.max(1, _config.receiveConcurrency); i++)
             {
                 ReceiveOp op = new ReceiveOp();

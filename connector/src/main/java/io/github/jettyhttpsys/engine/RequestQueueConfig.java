@@ -20,6 +20,11 @@ public final class RequestQueueConfig
     public int queueLength = 1000;
     public int receiveConcurrency = defaultReceiveConcurrency();
     public int completionThreads = defaultCompletionThreads();
+    /**
+     * Runs the completion loops (Jetty's thread pool, which then counts them), started with the receives;
+     * null: threads of their own, started when the queue opens.
+     */
+    public java.util.concurrent.Executor completionExecutor;
     /** A request's task runs on the completion thread that received it while another thread stays free to drain. */
     public boolean preferInlineScheduling = true;
     public int maxConnections = -1;
