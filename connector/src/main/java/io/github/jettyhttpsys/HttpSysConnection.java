@@ -107,6 +107,8 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         {
             StreamMetaData spare = _spare;
             _spare = null;
+            if (spare != null)
+                _connector.spareChannels(-1);
             return spare;
         }
     }
@@ -118,7 +120,8 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     {
         try (AutoLock ignored = _lock.lock())
         {
-            if (!_removed && !_disconnected && _spare == null)
+            // Bounded across the connector: thousands of idle connections do not each keep a channel.
+            if (!_removed && !_disconnected && _spare == null && _connector.spareChannels(1))
                 _spare = recycled;
         }
     }
@@ -237,6 +240,11 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     {
         try (AutoLock ignored = _lock.lock())
         {
+            if (_spare != null)
+            {
+                _spare = null;
+                _connector.spareChannels(-1);
+            }
             if (_closed)
                 return;
             _closed = true;

@@ -71,6 +71,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private final HttpChannel.Factory _channelFactory = new HttpChannel.DefaultFactory();
     private boolean _eagerDisconnectWait;
     private volatile boolean _responseCaching = true;
+    /** Recycled channels kept by idle connections, at most {@link #MAX_SPARE_CHANNELS}: a busy connection reuses its own. */
+    private final java.util.concurrent.atomic.AtomicInteger _spareChannels = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int MAX_SPARE_CHANNELS = 256;
     private org.eclipse.jetty.util.thread.ThreadPoolBudget.Lease _completionLease; // the pool's threads the completion loops take
     private ClientCertificateMode _clientCertificateMode = ClientCertificateMode.NEGOTIATED;
     private long _maxRequestBodySize = -1;
@@ -731,6 +734,23 @@ public class HttpSysConnector extends AbstractNetworkConnector
             _completionLease = null;
         }
         super.doStop();
+    }
+
+    /**
+     * Counts the recycled channels connections keep: +1 asks for room for one more (false when the bound is
+     * reached), -1 gives one back.
+     */
+    boolean spareChannels(int delta)
+    {
+        if (delta < 0)
+        {
+            _spareChannels.decrementAndGet();
+            return true;
+        }
+        if (_spareChannels.incrementAndGet() <= MAX_SPARE_CHANNELS)
+            return true;
+        _spareChannels.decrementAndGet();
+        return false;
     }
 
     /** HTTP.sys refused HTTP_SEND_RESPONSE_FLAG_GOAWAY once (a Windows build before 19H2, F-157): not set again. */
