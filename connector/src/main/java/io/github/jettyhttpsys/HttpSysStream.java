@@ -746,29 +746,26 @@ class HttpSysStream implements HttpStream, Runnable
     private List<RetainableByteBuffer> direct(List<ByteBuffer> data)
     {
         List<RetainableByteBuffer> pooled = null;
-        for (int i = 0; i < data.size(); i++)
+        for (java.util.ListIterator<ByteBuffer> it = data.listIterator(); it.hasNext(); )
         {
-            ByteBuffer b = data.get(i);
+            ByteBuffer b = it.next();
             if (b.isDirect() || b.remaining() <= HEAP_COPY_MAX)
                 continue;
             if (pooled == null)
                 pooled = new ArrayList<>();
-            data.remove(i);
-            int at = i;
+            it.remove();
             while (b.hasRemaining())
             {
-                int n = Math.min(POOLED_PIECE, b.remaining());
-                RetainableByteBuffer piece = _connector.getByteBufferPool().acquire(n, true);
+                RetainableByteBuffer piece = _connector.getByteBufferPool().acquire(Math.min(POOLED_PIECE, b.remaining()), true);
                 ByteBuffer d = piece.getByteBuffer();
                 d.clear();
                 ByteBuffer src = b.slice();
-                src.limit(n);
+                src.limit(Math.min(d.remaining(), src.remaining()));
                 d.put(src).flip();
-                b.position(b.position() + n);
+                b.position(b.position() + d.remaining());
                 pooled.add(piece);
-                data.add(at++, d);
+                it.add(d);
             }
-            i = at - 1;
         }
         return pooled;
     }

@@ -2,7 +2,6 @@ package io.github.jettyhttpsys.nativeapi;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
