@@ -213,6 +213,64 @@ public class FaultInjectionTest
         assertTrue(HttpEmu.callCount(function) > 0, function + " was called");
     }
 
+    /**
+     * F-27: a request whose headers do not fit the receive buffer is bound to its id by ERROR_MORE_DATA and
+     * can only be received again by that id. When that retry fails, a receive of 0 never returns it: the
+     * connector retries by the id and serves it; after failures it cannot wait out, it cancels the request
+     * (its client sees a reset) instead of leaving it unanswered.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3, 30})
+    public void aBoundRequestWhoseRetryFailsIsNeverLeftUnanswered(int failures) throws Exception
+    {
+        start();
+        String base = "http://127.0.0.1:" + port;
+        assertEquals("ok", client.GET(base + "/warm").getContentAsString());
+        // Every receive pending again (the last one re-issued after the warm-up's response): the next call
+        // of HttpReceiveHttpRequest is the retry of the bound request.
+        long calls = -1;
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); System.nanoTime() < until; )
+        {
+            Thread.sleep(50);
+            long now = HttpEmu.callCount("HttpReceiveHttpRequest");
+            if (now == calls)
+                break;
+            calls = now;
+        }
+        HttpEmu.failNext("HttpReceiveHttpRequest", failures, Layout.ERROR_INVALID_PARAMETER);
+        String big = "v".repeat(8000); // larger than the first receive's buffer
+        boolean served;
+        try
+        {
+            ContentResponse r = client.newRequest(base + "/bound").headers(h -> h.put("X-Big", big))
+                .timeout(10, TimeUnit.SECONDS).send();
+            assertEquals("ok", r.getContentAsString());
+            served = true;
+        }
+        catch (java.util.concurrent.ExecutionException x)
+        {
+            served = false; // reset by the cancel
+        }
+        catch (java.util.concurrent.TimeoutException x)
+        {
+            throw new AssertionError("the bound request was left unanswered after " + failures + " failed retries", x);
+        }
+        finally
+        {
+            HttpEmu.clearFaults();
+        }
+        assertTrue(HttpEmu.callCount("HttpReceiveHttpRequest") >= calls + Math.min(failures, 9), "the retry took the faults");
+        if (failures <= 3)
+            assertTrue(served, "a retry by the id serves the request once the fault clears");
+        for (int i = 0; i < 5; i++)
+            assertEquals("ok", client.newRequest(base + "/after" + i).headers(h -> h.put("X-Big", big))
+                .timeout(5, TimeUnit.SECONDS).send().getContentAsString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (connector.getActiveRequests() > 0 && System.nanoTime() < deadline)
+            Thread.sleep(5);
+        assertEquals(0, connector.getActiveRequests());
+    }
+
     /** The logger the engine uses; its appender is the one every logger of this JVM writes through. */
     private static final class RequestQueueLogger
     {

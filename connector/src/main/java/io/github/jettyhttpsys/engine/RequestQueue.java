@@ -23,6 +23,10 @@ public final class RequestQueue
 {
     private static final Logger LOG = LoggerFactory.getLogger(RequestQueue.class);
     private static final int INITIAL_RECEIVE_SIZE = 4096;
+    /** Failed retries of a request bound by ERROR_MORE_DATA before it is cancelled. */
+    private static final int BOUND_RETRIES = 8;
+    /** Receives completed inline inside each other on this thread (skip mode), to bound the stack. */
+    private static final ThreadLocal<int[]> RECEIVE_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
     /** Receives parsed requests. */
     @FunctionalInterface
@@ -636,7 +640,7 @@ public final class RequestQueue
         private final HttpRequestView _view = new HttpRequestView();
         private Runnable _task; // the request's task, run inline on this thread, then the next receive
         private int _failures;
-        private int _depth; // receives completed inline inside this op's completion (skip mode)
+        private long _bound; // the request id this op's last receive asked for (F-27 retry), else 0
 
         ReceiveOp()
         {
@@ -647,13 +651,17 @@ public final class RequestQueue
         {
             if (!_receiving)
                 return;
-            if (_depth > 8)
+            // Counted per thread: once issued, this op may complete on another thread while this one
+            // unwinds, so a count kept in the op would be raced by the two.
+            int[] depth = RECEIVE_DEPTH.get();
+            if (depth[0] > 8)
             {
                 // Requests keep completing inline: continue on another thread, not deeper in this stack.
                 _executor.execute(() -> receive(requestId));
                 return;
             }
-            _depth++;
+            depth[0]++;
+            _bound = requestId;
             try
             {
                 CompletionPort port = _port;
@@ -676,7 +684,7 @@ public final class RequestQueue
             }
             finally
             {
-                _depth--;
+                depth[0]--;
             }
         }
 
@@ -721,11 +729,21 @@ public final class RequestQueue
             else if (LOG.isDebugEnabled())
                 LOG.debug("HttpReceiveHttpRequest failed again ({} so far): {}", run, Layout.describeError(error));
             long delay = Math.min(100L, 1L << Math.min(_failures, 7));
+            // F-27: a request bound by ERROR_MORE_DATA is received only by its id; a receive of 0 never
+            // returns it, so its retry keeps the id, and after a few failures it is cancelled (its client
+            // sees a reset, F-80) rather than left waiting with nobody to answer it.
+            long id = _bound;
+            if (id != 0 && _failures > BOUND_RETRIES)
+            {
+                cancelRequest(id);
+                id = 0;
+            }
+            long retry = id;
             Delayer delayer = _delayer;
             if (delayer == null)
-                _executor.execute(() -> receive(0));
+                _executor.execute(() -> receive(retry));
             else
-                delayer.schedule(() -> receive(0), delay);
+                delayer.schedule(() -> receive(retry), delay);
         }
 
         /** A receive worked: once a second passed without failures, say so once and forget the cause. */
@@ -789,8 +807,12 @@ public final class RequestQueue
                     allocate(Math.max(bytes, payloadSize() * 2));
                     receive(id);
                 }
-                case Layout.ERROR_CONNECTION_INVALID ->
-                    receive(0); // F-27(f): the client left between the two calls
+                case Layout.ERROR_CONNECTION_INVALID, Layout.ERROR_HANDLE_EOF ->
+                {
+                    // F-27(f): the client left between the two calls; EOF: the id was received already.
+                    _failures = 0;
+                    receive(0);
+                }
                 case Layout.ERROR_OPERATION_ABORTED ->
                 {
                     if (_receiving)
