@@ -78,6 +78,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private ClientCertificateMode _clientCertificateMode = ClientCertificateMode.NEGOTIATED;
     private long _maxRequestBodySize = -1;
     private volatile RequestQueue _queue;
+    private volatile HttpConfiguration _httpConfiguration; // while started
     private volatile boolean _shuttingDown;
     private volatile CompletableFuture<Void> _drained;
     private Scheduler.Task _idleCheck;
@@ -585,7 +586,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
 
     HttpConfiguration getHttpConfiguration()
     {
-        return getConnectionFactory(HttpSysConnectionFactory.class).getHttpConfiguration();
+        // Looked up once per start: the factory map is walked with an iterator, twice per request otherwise.
+        HttpConfiguration config = _httpConfiguration;
+        return config != null ? config : getConnectionFactory(HttpSysConnectionFactory.class).getHttpConfiguration();
     }
 
     RequestQueue getRequestQueue()
@@ -632,6 +635,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     protected void doStart() throws Exception
     {
         super.doStart();
+        _httpConfiguration = getConnectionFactory(HttpSysConnectionFactory.class).getHttpConfiguration();
         if (_config.completionExecutor != null)
             _completionLease = org.eclipse.jetty.util.thread.ThreadPoolBudget.leaseFrom(getExecutor(), this, _config.completionThreads);
         // Receives begin only now: the executor that runs requests is started (Server.start() opens
@@ -734,6 +738,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
             _completionLease = null;
         }
         super.doStop();
+        _httpConfiguration = null;
     }
 
     /**

@@ -15,7 +15,6 @@ import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
@@ -81,6 +80,11 @@ class HttpSysStream implements HttpStream, Runnable
     private boolean _finalIssued;          // F-64: the id is dead once the final send is issued
     private int _cacheSeconds;             // the time to live the response is offered to the kernel cache for, 0 for none
     private SendOp _sending;               // the send in flight
+    private Callback _sendCallback;        // its callback, for _sent
+    private boolean _sendLast;             // it is the last
+    private final List<ByteBuffer> _data = new ArrayList<>(3); // the chunks of the send being laid out (send() only)
+    private final io.github.jettyhttpsys.engine.Completion _sent = this::sent; // one per stream, not two per send
+    private Thread _sendThread;            // the thread inside send() issuing a send, while it is issued
     private List<RetainableByteBuffer> _sendPooled; // pooled copies of heap content the send in flight points at
     private long _sendingIssue;            // its issue number: a cancel names exactly this issue
     private long _bodyIssue;               // issue number of the body read in flight
@@ -392,7 +396,10 @@ class HttpSysStream implements HttpStream, Runnable
             callback.succeeded();
             return;
         }
-        List<ByteBuffer> data = new ArrayList<>(3);
+        // The list is only read while the op is laid out, under the lock; a send completed inline may
+        // start the next one on this thread once the lock is released.
+        List<ByteBuffer> data = _data;
+        data.clear();
         List<String[]> trailers = List.of();
         int flags = 0;
         boolean first = response != null;
@@ -465,7 +472,9 @@ class HttpSysStream implements HttpStream, Runnable
                 else
                 {
                     Callback cb = callback;
-                    Completion done = (error, bytes) -> onSent(cb, error, last);
+                    io.github.jettyhttpsys.engine.Completion done = _sent;
+                    _sendCallback = callback;
+                    _sendLast = last;
                     if (first && (flags & Layout.HTTP_SEND_RESPONSE_FLAG_GOAWAY) != 0)
                     {
                         // F-157: Windows builds before 19H2 refuse the flag (ERROR_INVALID_PARAMETER), as a
@@ -476,6 +485,7 @@ class HttpSysStream implements HttpStream, Runnable
                             again.add(b.duplicate());
                         List<String[]> head = headers;
                         List<String[]> tail = trailers;
+                        _sendCallback = null;
                         done = (error, bytes) ->
                         {
                             if (error != Layout.ERROR_INVALID_PARAMETER)
@@ -494,8 +504,8 @@ class HttpSysStream implements HttpStream, Runnable
                             _queue.sendResponse(_requestId, plain, retry);
                         };
                     }
-                    op = first ? SendOp.response(response.getStatus(), reason(response), headers, data, trailers, done::completed)
-                               : SendOp.body(data, trailers, done::completed);
+                    op = first ? SendOp.response(response.getStatus(), reason(response), headers, data, trailers, done)
+                               : SendOp.body(data, trailers, done);
                     if (first && _cacheSeconds > 0)
                         op.cacheFor(_cacheSeconds);
                     _sending = op;
@@ -518,10 +528,35 @@ class HttpSysStream implements HttpStream, Runnable
         _lastActivity = System.nanoTime();
         if (LOG.isDebugEnabled())
             LOG.debug("send {} first={} last={} flags={} {}", op, first, last, flags, this);
-        if (first)
-            _queue.sendResponse(_requestId, flags, op);
-        else
-            _queue.sendBody(_requestId, flags, op);
+        // A send that completes inline (F-89) completes its callback on this thread, as Jetty's own connector
+        // does when a write completes at once; one completed on a completion thread never blocks it.
+        _sendThread = Thread.currentThread();
+        try
+        {
+            if (first)
+                _queue.sendResponse(_requestId, flags, op);
+            else
+                _queue.sendBody(_requestId, flags, op);
+        }
+        finally
+        {
+            _sendThread = null;
+        }
+        data.clear();
+    }
+
+    /** The completion of a send laid out with {@link #_sent}. */
+    private void sent(int error, int bytes)
+    {
+        Callback callback;
+        boolean last;
+        try (AutoLock ignored = _lock.lock())
+        {
+            callback = _sendCallback;
+            last = _sendLast;
+            _sendCallback = null;
+        }
+        onSent(callback, error, last);
     }
 
     /**
@@ -631,7 +666,7 @@ class HttpSysStream implements HttpStream, Runnable
         long length = response.getContentLength();
         if (length < 0)
         {
-            String field = response.getHttpFields().get(HttpHeader.CONTENT_LENGTH);
+            String field = ResponseHeaders.readable(response.getHttpFields()).get(HttpHeader.CONTENT_LENGTH);
             if (field != null)
             {
                 try
@@ -686,7 +721,7 @@ class HttpSysStream implements HttpStream, Runnable
         boolean multiplexed = ResponseFraming.multiplexed(_version);
         if (_connector.isShutdown() || (!multiplexed && (_requestWantsClose || _bodyFailed)))
             return true;
-        return response != null && response.getHttpFields().contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        return response != null && ResponseHeaders.saysClose(ResponseHeaders.readable(response.getHttpFields()));
     }
 
     private static String reason(MetaData.Response response)
@@ -745,6 +780,11 @@ class HttpSysStream implements HttpStream, Runnable
      */
     private List<RetainableByteBuffer> direct(List<ByteBuffer> data)
     {
+        boolean any = false;
+        for (int i = 0, n = data.size(); i < n && !any; i++)
+            any = !data.get(i).isDirect() && data.get(i).remaining() > HEAP_COPY_MAX;
+        if (!any)
+            return null; // the common case allocates nothing
         List<RetainableByteBuffer> pooled = null;
         for (java.util.ListIterator<ByteBuffer> it = data.listIterator(); it.hasNext(); )
         {
@@ -772,11 +812,15 @@ class HttpSysStream implements HttpStream, Runnable
 
     private void complete(Callback callback, Throwable failure)
     {
-        Runnable task = failure == null ? callback::succeeded : () -> callback.failed(failure);
-        if (Invocable.getInvocationType(callback) == Invocable.InvocationType.NON_BLOCKING)
-            task.run();
-        else
-            _connector.execute(task);
+        if (Invocable.getInvocationType(callback) == Invocable.InvocationType.NON_BLOCKING || _sendThread == Thread.currentThread())
+        {
+            if (failure == null)
+                callback.succeeded();
+            else
+                callback.failed(failure);
+            return;
+        }
+        _connector.execute(failure == null ? callback::succeeded : () -> callback.failed(failure));
     }
 
     @Override

@@ -33,8 +33,10 @@ final class ResponseCaching
         long maxAge = -1;
         boolean hasCacheControl = false;
         String expires = null;
-        for (HttpField f : fields)
+        HttpFields readable = ResponseHeaders.readable(fields);
+        for (int i = 0, n = readable.size(); i < n; i++)
         {
+            HttpField f = readable.getField(i);
             HttpHeader h = f.getHeader();
             if (h == HttpHeader.SET_COOKIE || h == HttpHeader.VARY || h == HttpHeader.PRAGMA)
                 return 0;

@@ -73,14 +73,17 @@ final class ResponseHeaders
     static List<String[]> build(MetaData.Response response, long contentLength, boolean chunked, boolean close, boolean connectionFields,
                                 int maxHeadBytes)
     {
-        List<String[]> headers = new ArrayList<>();
+        HttpFields fields = readable(response.getHttpFields());
+        int count = fields.size();
+        List<String[]> headers = new ArrayList<>(count + 3);
         int status = response.getStatus();
         String reason = response.getReason();
         // "HTTP/1.1 200 " + reason + CRLF, and the blank line at the end.
         long size = 13 + (reason == null ? 3 : reason.length()) + 2 + 2;
         StringBuilder connection = null;
-        for (HttpField f : response.getHttpFields())
+        for (int i = 0; i < count; i++)
         {
+            HttpField f = fields.getField(i);
             HttpHeader h = f.getHeader();
             // Date is HTTP.sys's (F-54); the framing headers are decided by the caller.
             if (h == HttpHeader.DATE || h == HttpHeader.TRANSFER_ENCODING || h == HttpHeader.CONTENT_LENGTH)
@@ -108,6 +111,29 @@ final class ResponseHeaders
         if (size > maxHeadBytes)
             throw tooLarge();
         return headers;
+    }
+
+    /**
+     * The fields under Jetty's wrappers (a response's {@code ResponseHttpFields}), for reading by index:
+     * a wrapper has no {@code getField(int)} of its own and walks an iterator for each, which allocates.
+     */
+    static HttpFields readable(HttpFields fields)
+    {
+        while (fields instanceof HttpFields.Mutable.Wrapper wrapper)
+            fields = wrapper.getWrapped();
+        return fields;
+    }
+
+    /** @return whether a Connection field of these says close (as {@code contains(CONNECTION, "close")}), by index */
+    static boolean saysClose(HttpFields fields)
+    {
+        for (int i = 0, n = fields.size(); i < n; i++)
+        {
+            HttpField f = fields.getField(i);
+            if (f.getHeader() == HttpHeader.CONNECTION && f.contains(HttpHeaderValue.CLOSE.asString()))
+                return true;
+        }
+        return false;
     }
 
     private static long add(List<String[]> headers, String name, String value)

@@ -1,8 +1,6 @@
 package io.github.jettyhttpsys.engine;
 
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import com.sun.jna.Memory;
@@ -16,9 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One I/O completion port drained in batches with GetQueuedCompletionStatusEx by a few threads.
- * A completion finds its {@link NativeOp} through the OVERLAPPED address in a concurrent map, so
- * no global lock is taken. The queue handle is in FILE_SKIP_COMPLETION_PORT_ON_SUCCESS mode, as
- * ASP.NET and HttpListener use it (F-89): a call that returns NO_ERROR has completed and queues no
+ * A completion finds its {@link NativeOp} through the OVERLAPPED address in a striped map with
+ * primitive keys ({@link PendingOps}), so no global lock is taken and nothing is boxed. The queue
+ * handle is in FILE_SKIP_COMPLETION_PORT_ON_SUCCESS mode, as ASP.NET and HttpListener use it (F-89): a call that returns NO_ERROR has completed and queues no
  * packet, so it is completed here on the calling thread (one thread hand-off less per send);
  * ERROR_IO_PENDING completes through a packet; any other result completes nothing (F-88).
  */
@@ -27,7 +25,7 @@ public final class CompletionPort
     private static final Logger LOG = LoggerFactory.getLogger(CompletionPort.class);
     private static final int BATCH = 64;
 
-    private final Map<Long, NativeOp> _pending = new ConcurrentHashMap<>();
+    private final PendingOps _pending = new PendingOps();
     private final List<Thread> _threads = new java.util.concurrent.CopyOnWriteArrayList<>(); // draining now
     private final String _name;
     private final int _threadCount;

@@ -1,7 +1,6 @@
 package io.github.jettyhttpsys.engine;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import io.github.jettyhttpsys.nativeapi.Layout;
@@ -119,20 +118,33 @@ public final class SendOp extends NativeOp
     private static SendOp response(int status, String reason, List<String[]> headers, List<ByteBuffer> bodies, List<String[]> trailers,
                                    boolean allUnknown, Completion completion)
     {
-        byte[] reasonBytes = (reason == null ? "" : reason).getBytes(StandardCharsets.ISO_8859_1);
-        int size = Layout.HTTP_RESPONSE_V2_SIZE + headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE +
-            (bodies.size() + 1) * Layout.HTTP_DATA_CHUNK_SIZE + reasonBytes.length + 1 + trailerBytes(trailers);
+        String reasonText = reason == null ? "" : reason;
+        int headerCount = headers.size();
+        int size = Layout.HTTP_RESPONSE_V2_SIZE + headerCount * Layout.HTTP_UNKNOWN_HEADER_SIZE +
+            (bodies.size() + 1) * Layout.HTTP_DATA_CHUNK_SIZE + reasonText.length() + 1 + trailerBytes(trailers);
+        // F-182: a known slot holds one value, so a known header given more than once goes to the
+        // unknown list every time, where HTTP.sys emits each line in order. Known ids are < 64: two masks
+        // tell once from more than once.
+        long seen = 0;
+        long repeated = 0;
         // F-134: several WWW-Authenticate values go in one HttpResponseInfoTypeMultipleKnownHeaders entry,
         // where HTTP.sys builds each challenge (realm, order) itself; in the unknown list it would not.
         int challenges = 0;
-        for (String[] h : headers)
-            if (Layout.responseHeaderId(h[0]) == Layout.HttpHeaderWwwAuthenticate)
+        for (int i = 0; i < headerCount; i++)
+        {
+            String[] h = headers.get(i);
+            size += h[0].length() + h[1].length() + 2;
+            int id = Layout.responseHeaderId(h[0]);
+            if (id < 0)
+                continue;
+            if (id == Layout.HttpHeaderWwwAuthenticate)
                 challenges++;
+            repeated |= seen & (1L << id);
+            seen |= 1L << id;
+        }
         boolean multiple = challenges > 1;
         if (multiple)
             size += 8 + Layout.HTTP_RESPONSE_INFO_SIZE + Layout.HTTP_MULTIPLE_KNOWN_HEADERS_SIZE + challenges * Layout.HTTP_KNOWN_HEADER_SIZE;
-        for (String[] h : headers)
-            size += h[0].length() + h[1].length() + 2;
         size += copiedBytes(bodies);
         int contentMax = size + 16; // with room for two 8-byte alignments
         SendOp op = obtain(contentMax + 8 + Layout.HTTP_CACHE_POLICY_SIZE, completion);
@@ -146,16 +158,7 @@ public final class SendOp extends NativeOp
         int at = Layout.HTTP_RESPONSE_V2_SIZE;
         int unknownAt = at;
         int unknown = 0;
-        // F-182: a known slot holds one value, so a known header given more than once goes to the
-        // unknown list every time, where HTTP.sys emits each line in order.
-        int[] knownCount = new int[Layout.HttpHeaderResponseMaximum];
-        for (String[] h : headers)
-        {
-            int id = Layout.responseHeaderId(h[0]);
-            if (id >= 0)
-                knownCount[id]++;
-        }
-        at += headers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE;
+        at += headerCount * Layout.HTTP_UNKNOWN_HEADER_SIZE;
         int knownAt = 0;
         if (multiple)
         {
@@ -176,43 +179,40 @@ public final class SendOp extends NativeOp
         int challenge = 0;
         op._chunksAt = at;
         at += (bodies.size() + (trailers.isEmpty() ? 0 : 1)) * Layout.HTTP_DATA_CHUNK_SIZE;
-        v.position(base + at);
-        v.put(reasonBytes).put((byte)0);
-        v.putShort(base + Layout.RESP_REASON_LENGTH, (short)reasonBytes.length);
+        int reasonLength = putLatin1(v, base + at, reasonText);
+        v.put(base + at + reasonLength, (byte)0);
+        v.putShort(base + Layout.RESP_REASON_LENGTH, (short)reasonLength);
         v.putLong(base + Layout.RESP_P_REASON, addr + at);
-        at += reasonBytes.length + 1;
-        for (String[] h : headers)
+        at += reasonLength + 1;
+        for (int i = 0; i < headerCount; i++)
         {
-            byte[] name = h[0].getBytes(StandardCharsets.ISO_8859_1);
-            byte[] value = h[1].getBytes(StandardCharsets.ISO_8859_1);
+            String[] h = headers.get(i);
+            if (h[0].length() > 0xFFFF || h[1].length() > 0xFFFF)
+                throw new IllegalArgumentException("header longer than 65535 bytes: " + h[0]);
             int id = Layout.responseHeaderId(h[0]);
             long valueAddr = addr + at;
-            v.position(base + at);
-            v.put(value);
-            at += value.length;
-            if (name.length > 0xFFFF || value.length > 0xFFFF)
-                throw new IllegalArgumentException("header longer than 65535 bytes: " + h[0]);
+            int valueLength = putLatin1(v, base + at, h[1]);
+            at += valueLength;
             if (multiple && id == Layout.HttpHeaderWwwAuthenticate)
             {
                 int k = base + knownAt + challenge++ * Layout.HTTP_KNOWN_HEADER_SIZE;
-                v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)value.length);
+                v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)valueLength);
                 v.putLong(k + Layout.KNOWN_P_RAW_VALUE, valueAddr);
             }
-            else if (id >= 0 && knownCount[id] == 1 && !allUnknown)
+            else if (id >= 0 && (repeated & (1L << id)) == 0 && !allUnknown)
             {
                 int k = base + Layout.RESP_HEADERS + Layout.HEADERS_KNOWN + id * Layout.HTTP_KNOWN_HEADER_SIZE;
-                v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)value.length);
+                v.putShort(k + Layout.KNOWN_RAW_VALUE_LENGTH, (short)valueLength);
                 v.putLong(k + Layout.KNOWN_P_RAW_VALUE, valueAddr);
             }
             else
             {
                 long nameAddr = addr + at;
-                v.position(base + at);
-                v.put(name);
-                at += name.length;
+                int nameLength = putLatin1(v, base + at, h[0]);
+                at += nameLength;
                 int u = base + unknownAt + unknown * Layout.HTTP_UNKNOWN_HEADER_SIZE;
-                v.putShort(u + Layout.UNKNOWN_NAME_LENGTH, (short)name.length);
-                v.putShort(u + Layout.UNKNOWN_RAW_VALUE_LENGTH, (short)value.length);
+                v.putShort(u + Layout.UNKNOWN_NAME_LENGTH, (short)nameLength);
+                v.putShort(u + Layout.UNKNOWN_RAW_VALUE_LENGTH, (short)valueLength);
                 v.putLong(u + Layout.UNKNOWN_P_NAME, nameAddr);
                 v.putLong(u + Layout.UNKNOWN_P_RAW_VALUE, valueAddr);
                 unknown++;
@@ -258,9 +258,12 @@ public final class SendOp extends NativeOp
     private static int copiedBytes(List<ByteBuffer> bodies)
     {
         int size = 0;
-        for (ByteBuffer b : bodies)
+        for (int i = 0, n = bodies.size(); i < n; i++)
+        {
+            ByteBuffer b = bodies.get(i);
             if (!b.isDirect())
                 size += b.remaining();
+        }
         return size;
     }
 
@@ -300,8 +303,8 @@ public final class SendOp extends NativeOp
     private static int trailerBytes(List<String[]> trailers)
     {
         int size = trailers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE + 8;
-        for (String[] t : trailers)
-            size += t[0].length() + t[1].length();
+        for (int i = 0, n = trailers.size(); i < n; i++)
+            size += trailers.get(i)[0].length() + trailers.get(i)[1].length();
         return size;
     }
 
@@ -317,20 +320,18 @@ public final class SendOp extends NativeOp
         at += trailers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE;
         for (int i = 0; i < trailers.size(); i++)
         {
-            byte[] name = trailers.get(i)[0].getBytes(StandardCharsets.ISO_8859_1);
-            byte[] value = trailers.get(i)[1].getBytes(StandardCharsets.ISO_8859_1);
-            if (name.length > 0xFFFF || value.length > 0xFFFF)
-                throw new IllegalArgumentException("trailer longer than 65535 bytes: " + trailers.get(i)[0]);
+            String[] t = trailers.get(i);
+            if (t[0].length() > 0xFFFF || t[1].length() > 0xFFFF)
+                throw new IllegalArgumentException("trailer longer than 65535 bytes: " + t[0]);
             int u = PAYLOAD + array + i * Layout.HTTP_UNKNOWN_HEADER_SIZE;
-            v.putShort(u + Layout.UNKNOWN_NAME_LENGTH, (short)name.length);
-            v.putShort(u + Layout.UNKNOWN_RAW_VALUE_LENGTH, (short)value.length);
             v.putLong(u + Layout.UNKNOWN_P_NAME, addr + at);
-            v.position(PAYLOAD + at);
-            v.put(name);
-            at += name.length;
+            int nameLength = putLatin1(v, PAYLOAD + at, t[0]);
+            at += nameLength;
             v.putLong(u + Layout.UNKNOWN_P_RAW_VALUE, addr + at);
-            v.put(value);
-            at += value.length;
+            int valueLength = putLatin1(v, PAYLOAD + at, t[1]);
+            at += valueLength;
+            v.putShort(u + Layout.UNKNOWN_NAME_LENGTH, (short)nameLength);
+            v.putShort(u + Layout.UNKNOWN_RAW_VALUE_LENGTH, (short)valueLength);
         }
         int c = PAYLOAD + _chunksAt + _chunkCount * Layout.HTTP_DATA_CHUNK_SIZE;
         v.putInt(c + Layout.CHUNK_TYPE, Layout.HttpDataChunkTrailers);
@@ -339,14 +340,32 @@ public final class SendOp extends NativeOp
         _chunkCount++;
     }
 
+    /**
+     * Writes a string as ISO-8859-1 at an absolute index, as {@code getBytes(ISO_8859_1)} would encode it
+     * ('?' for a character beyond it), without the intermediate array.
+     *
+     * @return the bytes written: the string's length
+     */
+    private static int putLatin1(ByteBuffer v, int index, String s)
+    {
+        int n = s.length();
+        for (int i = 0; i < n; i++)
+        {
+            char c = s.charAt(i);
+            v.put(index + i, c <= 0xFF ? (byte)c : (byte)'?');
+        }
+        return n;
+    }
+
     /** @return the payload offset after the data */
     private int putChunks(List<ByteBuffer> bodies, int at)
     {
         ByteBuffer v = view();
         long addr = payloadAddress();
         int n = 0;
-        for (ByteBuffer b : bodies)
+        for (int i = 0, count = bodies.size(); i < count; i++)
         {
+            ByteBuffer b = bodies.get(i);
             int len = b.remaining();
             if (len == 0)
                 continue;
@@ -362,8 +381,7 @@ public final class SendOp extends NativeOp
             else
             {
                 v.putLong(c + Layout.CHUNK_P_BUFFER, addr + at);
-                v.position(PAYLOAD + at);
-                v.put(b.slice());
+                v.put(PAYLOAD + at, b, b.position(), len);
                 at += len;
             }
             b.position(b.limit()); // consumed, as a write consumes its buffer (Jetty reuses it once the write completed)
