@@ -79,6 +79,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private long _maxRequestBodySize = -1;
     private volatile RequestQueue _queue;
     private volatile HttpConfiguration _httpConfiguration; // while started
+    // The last field made for each known request header (RequestMetaData#from): immutable fields, read and
+    // replaced without a lock; a lost race only makes one field again.
+    private final org.eclipse.jetty.http.HttpField[] _fieldCache = new org.eclipse.jetty.http.HttpField[Layout.HttpHeaderRequestMaximum];
     private volatile boolean _shuttingDown;
     private volatile CompletableFuture<Void> _drained;
     private Scheduler.Task _idleCheck;
@@ -809,11 +812,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
         HttpVersion version = ResponseFraming.protocol(view.flags(), view.majorVersion(), view.minorVersion());
         MetaData.Request request;
         boolean hasBody = (view.flags() & Layout.HTTP_REQUEST_FLAG_MORE_ENTITY_BODY_EXISTS) != 0;
-        boolean wantsClose = !ResponseFraming.multiplexed(version) &&
-            RequestMetaData.wantsClose(view.knownHeader(Layout.HttpHeaderConnection), version);
         try
         {
-            request = RequestMetaData.from(view, version, getHttpConfiguration());
+            request = RequestMetaData.from(view, version, getHttpConfiguration(), _fieldCache);
         }
         catch (RuntimeException x)
         {
@@ -824,6 +825,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
             reject(view.requestId(), status);
             return null;
         }
+        boolean wantsClose = !ResponseFraming.multiplexed(version) && RequestMetaData.wantsClose(request, version);
         if (_shuttingDown)
         {
             // Queued before the URL group was detached: answered at once, not reset at stop.

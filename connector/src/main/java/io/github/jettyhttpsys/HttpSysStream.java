@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.concurrent.TimeoutException;
 
+import io.github.jettyhttpsys.engine.Completion;
 import io.github.jettyhttpsys.engine.RequestQueue;
 import io.github.jettyhttpsys.engine.SendOp;
 import io.github.jettyhttpsys.engine.SimpleOp;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * HttpSendHttpResponse then HttpSendResponseEntityBody, and failures travel both ways: a client
  * disconnect fails the channel, a Jetty abort cancels the request in HTTP.sys.
  */
-class HttpSysStream implements HttpStream, Runnable
+class HttpSysStream implements HttpStream, Runnable, Completion
 {
     private static final Logger LOG = LoggerFactory.getLogger(HttpSysStream.class);
     private static final int BODY_BUFFER = 64 * 1024;
@@ -45,6 +46,8 @@ class HttpSysStream implements HttpStream, Runnable
     private static final int HEAP_COPY_MAX = 8 * 1024;
     private static final int POOLED_PIECE = 64 * 1024;
     private static final ByteBuffer CRLF = ByteBuffer.wrap("\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
+    /** The chunks of the send being laid out, per thread: only read under the lock before the send is issued. */
+    private static final ThreadLocal<List<ByteBuffer>> SEND_CHUNKS = ThreadLocal.withInitial(() -> new ArrayList<>(4));
     private static final ByteBuffer LAST_CHUNK = ByteBuffer.wrap("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
 
     private final AutoLock _lock = new AutoLock();
@@ -80,10 +83,8 @@ class HttpSysStream implements HttpStream, Runnable
     private boolean _finalIssued;          // F-64: the id is dead once the final send is issued
     private int _cacheSeconds;             // the time to live the response is offered to the kernel cache for, 0 for none
     private SendOp _sending;               // the send in flight
-    private Callback _sendCallback;        // its callback, for _sent
+    private Callback _sendCallback;        // its callback, for completed(int, int)
     private boolean _sendLast;             // it is the last
-    private final List<ByteBuffer> _data = new ArrayList<>(3); // the chunks of the send being laid out (send() only)
-    private final io.github.jettyhttpsys.engine.Completion _sent = this::sent; // one per stream, not two per send
     private Thread _sendThread;            // the thread inside send() issuing a send, while it is issued
     private List<RetainableByteBuffer> _sendPooled; // pooled copies of heap content the send in flight points at
     private long _sendingIssue;            // its issue number: a cancel names exactly this issue
@@ -396,9 +397,9 @@ class HttpSysStream implements HttpStream, Runnable
             callback.succeeded();
             return;
         }
-        // The list is only read while the op is laid out, under the lock; a send completed inline may
-        // start the next one on this thread once the lock is released.
-        List<ByteBuffer> data = _data;
+        // The list is only read while the op is laid out, under the lock; a send completed inline may lay
+        // out the next one in it on this thread, once this one is issued.
+        List<ByteBuffer> data = SEND_CHUNKS.get();
         data.clear();
         List<String[]> trailers = List.of();
         int flags = 0;
@@ -472,7 +473,7 @@ class HttpSysStream implements HttpStream, Runnable
                 else
                 {
                     Callback cb = callback;
-                    io.github.jettyhttpsys.engine.Completion done = _sent;
+                    Completion done = this;
                     _sendCallback = callback;
                     _sendLast = last;
                     if (first && (flags & Layout.HTTP_SEND_RESPONSE_FLAG_GOAWAY) != 0)
@@ -545,8 +546,9 @@ class HttpSysStream implements HttpStream, Runnable
         data.clear();
     }
 
-    /** The completion of a send laid out with {@link #_sent}. */
-    private void sent(int error, int bytes)
+    /** The completion of a send laid out with this stream as its completion (one object per stream, none per send). */
+    @Override
+    public void completed(int error, int bytes)
     {
         Callback callback;
         boolean last;
@@ -705,11 +707,6 @@ class HttpSysStream implements HttpStream, Runnable
         _declaredLength = noBody ? -1 : length;
         _trailers = framing.chunked || framing.trailerChunk ? response.getTrailersSupplier() : null;
         return headers;
-    }
-
-    private interface Completion
-    {
-        void completed(int error, int bytes);
     }
 
     /** Under the lock: whether the connection must not serve another request after this response. */
@@ -1015,9 +1012,9 @@ class HttpSysStream implements HttpStream, Runnable
                 if (LOG.isDebugEnabled())
                     LOG.debug("ended with DISCONNECT {}: {}", this, Layout.describeError(error));
             };
-            op = committed ? SendOp.body(List.of(), done::completed)
+            op = committed ? SendOp.body(List.of(), done)
                 : SendOp.response(HttpStatus.INTERNAL_SERVER_ERROR_500, HttpStatus.getMessage(HttpStatus.INTERNAL_SERVER_ERROR_500),
-                    new ArrayList<>(), List.of(), done::completed);
+                    new ArrayList<>(), List.of(), done);
         }
         if (committed)
             _queue.sendBody(_requestId, Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT, op);

@@ -32,30 +32,34 @@ final class RequestMetaData
      * @param view the request as HTTP.sys delivered it
      * @param version the request's HTTP version
      * @param config the configuration (URI compliance)
+     * @param cache the last field made for each known header, or null: a field whose raw value is the same
+     *              is reused (fields are immutable), as Jetty's own parser keeps a connection's repeated
+     *              fields, so a request that repeats its predecessor's headers makes no String for them
      * @return the request
      * @throws HttpException.RuntimeException (400) when the request is malformed
      */
-    static MetaData.Request from(HttpRequestView view, HttpVersion version, HttpConfiguration config)
+    static MetaData.Request from(HttpRequestView view, HttpVersion version, HttpConfiguration config, HttpField[] cache)
     {
         HttpFields.Mutable fields = HttpFields.build();
         long contentLength = -1;
         HostPortHttpField host = null;
         for (int i = 0; i < Layout.HttpHeaderRequestMaximum; i++)
         {
-            String value = view.knownHeader(i);
-            if (value == null)
-                continue;
+            HttpField field = cache == null ? null : cache[i];
+            if (field == null || !view.knownHeaderIs(i, field.getValue()))
+            {
+                String value = view.knownHeader(i);
+                if (value == null)
+                    continue;
+                field = i == Layout.HttpHeaderHost ? hostField(value) : new HttpField(Layout.requestHeaderName(i), value);
+                if (cache != null)
+                    cache[i] = field;
+            }
             if (i == Layout.HttpHeaderHost)
-            {
-                host = hostField(value);
-                fields.add(host);
-            }
-            else
-            {
-                fields.add(Layout.requestHeaderName(i), value);
-            }
+                host = (HostPortHttpField)field;
+            fields.add(field);
             if (i == Layout.HttpHeaderContentLength)
-                contentLength = contentLength(value);
+                contentLength = contentLength(field.getValue());
         }
         for (int i = 0; i < view.unknownHeaderCount(); i++)
             fields.add(view.unknownHeaderName(i), view.unknownHeaderValue(i));
@@ -126,11 +130,12 @@ final class RequestMetaData
      * @return true when the request asks to close the connection after its response: a {@code close}
      * token in {@code Connection} (tokens, not substrings), or HTTP/1.0 without {@code keep-alive}
      */
-    static boolean wantsClose(String connection, HttpVersion version)
+    static boolean wantsClose(MetaData.Request request, HttpVersion version)
     {
         if (version == HttpVersion.HTTP_1_0)
             return true; // F-62: HTTP.sys keeps no HTTP/1.0 connection alive
-        return connection != null && new HttpField(HttpHeader.CONNECTION, connection).contains(HttpHeaderValue.CLOSE.asString());
+        HttpField connection = request.getHttpFields().getField(HttpHeader.CONNECTION);
+        return connection != null && connection.contains(HttpHeaderValue.CLOSE.asString());
     }
 
     private static HostPortHttpField hostField(String value)

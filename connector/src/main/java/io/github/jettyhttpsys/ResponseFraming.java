@@ -29,6 +29,16 @@ final class ResponseFraming
 
     /** After a 101 in opaque mode: raw bytes both ways, no framing, no close of HTTP's (F-148). */
     static final ResponseFraming OPAQUE = new ResponseFraming(false, false, false, false, false);
+    // Immutable: every framing decide() can return is made once.
+    private static final ResponseFraming MULTIPLEXED = new ResponseFraming(false, false, false, false, true);
+    private static final ResponseFraming MULTIPLEXED_GOAWAY = new ResponseFraming(false, false, false, true, true);
+    private static final ResponseFraming[] HTTP1 = new ResponseFraming[8]; // by chunked, closeDelimited, disconnect
+
+    static
+    {
+        for (int i = 0; i < HTTP1.length; i++)
+            HTTP1[i] = new ResponseFraming((i & 4) != 0, (i & 2) != 0, (i & 1) != 0, false, false);
+    }
 
     private ResponseFraming(boolean chunked, boolean closeDelimited, boolean disconnect, boolean goAway, boolean multiplexed)
     {
@@ -75,11 +85,11 @@ final class ResponseFraming
     static ResponseFraming decide(HttpVersion version, boolean noBody, long length, boolean last, boolean close)
     {
         if (multiplexed(version))
-            return new ResponseFraming(false, false, false, close, true);
+            return close ? MULTIPLEXED_GOAWAY : MULTIPLEXED;
         boolean unknownLength = !noBody && length < 0 && !last;
         boolean chunked = unknownLength && version == HttpVersion.HTTP_1_1;
         boolean closeDelimited = unknownLength && !chunked;
-        return new ResponseFraming(chunked, closeDelimited, close || closeDelimited, false, false);
+        return HTTP1[(chunked ? 4 : 0) | (closeDelimited ? 2 : 0) | (close || closeDelimited ? 1 : 0)];
     }
 
     /**

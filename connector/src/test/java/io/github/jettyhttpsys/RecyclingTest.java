@@ -154,4 +154,59 @@ public class RecyclingTest
         else
             assertNull(streams.get("/c"), "or the connection closed after the timed-out request");
     }
+
+    /**
+     * Request fields are reused from one request to the next when their raw bytes are the same: a value that
+     * differs, even in one byte of the same length, or that is gone, is never the earlier request's. The
+     * handler's view of each request's headers is the same as on Jetty's own connector.
+     */
+    @Test
+    public void reusedRequestFieldsAreAlwaysThisRequestsOwn() throws Exception
+    {
+        Handler echo = new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                String ua = request.getHeaders().get(org.eclipse.jetty.http.HttpHeader.USER_AGENT);
+                String host = request.getHeaders().get(org.eclipse.jetty.http.HttpHeader.HOST);
+                String hostOnly = Request.getServerName(request);
+                Content.Sink.write(response, true, ua + "|" + host.replaceAll(":[0-9]+$", ":P") + "|" + hostOnly, callback);
+                return true;
+            }
+        };
+        port = TestSupport.freePort();
+        server = new Server();
+        connector = new HttpSysConnector(server, "http://+:" + port + "/");
+        server.addConnector(connector);
+        org.eclipse.jetty.server.ServerConnector jetty = new org.eclipse.jetty.server.ServerConnector(server);
+        jetty.setHost("127.0.0.1");
+        server.addConnector(jetty);
+        server.setHandler(echo);
+        server.start();
+        String[][] requests = {
+            {"agent-A", "127.0.0.1"}, {"agent-A", "127.0.0.1"}, {"agent-B", "127.0.0.1"}, {null, "127.0.0.1"},
+            {"agent-B", "localhost"}, {"agent-B", "localhost"}, {"agent-A", "127.0.0.2"},
+        };
+        for (int which = 0; which < 2; which++)
+        {
+            int target = which == 0 ? port : jetty.getLocalPort();
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", target))
+            {
+                socket.setSoTimeout(10_000);
+                RawHttp.Reader in = new RawHttp.Reader(socket.getInputStream());
+                for (int i = 0; i < requests.length; i++)
+                {
+                    String[] r = requests[i];
+                    String wire = "GET /echo HTTP/1.1\r\nHost: " + r[1] + ":" + target + "\r\n" +
+                        (r[0] == null ? "" : "User-Agent: " + r[0] + "\r\n") + "\r\n";
+                    socket.getOutputStream().write(wire.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    socket.getOutputStream().flush();
+                    RawHttp.Response response = RawHttp.readResponse(in, "GET");
+                    assertEquals(r[0] + "|" + r[1] + ":P|" + r[1], new String(response.body, java.nio.charset.StandardCharsets.ISO_8859_1),
+                        (which == 0 ? "HttpSysConnector" : "ServerConnector") + " request " + i);
+                }
+            }
+        }
+    }
 }

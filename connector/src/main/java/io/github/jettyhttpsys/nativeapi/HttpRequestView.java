@@ -244,6 +244,24 @@ public final class HttpRequestView
         return string(p, Short.toUnsignedInt(buffer.getShort(at + Layout.KNOWN_RAW_VALUE_LENGTH)), StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * @return whether the known header is present with exactly this value (its raw bytes read as
+     * ISO-8859-1), compared in place: nothing is allocated
+     */
+    public boolean knownHeaderIs(int id, String value)
+    {
+        int at = Layout.REQ_HEADERS + Layout.HEADERS_KNOWN + id * Layout.HTTP_KNOWN_HEADER_SIZE;
+        long p = buffer.getLong(at + Layout.KNOWN_P_RAW_VALUE);
+        int len = Short.toUnsignedInt(buffer.getShort(at + Layout.KNOWN_RAW_VALUE_LENGTH));
+        if (p == 0 || len != value.length())
+            return false;
+        int off = offset(p, len);
+        for (int i = 0; i < len; i++)
+            if ((buffer.get(off + i) & 0xFF) != value.charAt(i))
+                return false;
+        return true;
+    }
+
     public int unknownHeaderCount()
     {
         return Short.toUnsignedInt(buffer.getShort(Layout.REQ_HEADERS + Layout.HEADERS_UNKNOWN_COUNT));
