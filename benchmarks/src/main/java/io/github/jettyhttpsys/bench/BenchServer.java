@@ -103,7 +103,7 @@ public class BenchServer
     /** The connector's options a run compares: -Dbench.inline, -Dbench.completionThreads, -Dbench.responseCaching. */
     static HttpSysConnector configure(HttpSysConnector c)
     {
-        c.setPreferInlineScheduling(Boolean.getBoolean("bench.inline"));
+        c.setPreferInlineScheduling(Boolean.parseBoolean(System.getProperty("bench.inline", "true"))); // the connector's default
         c.setCompletionThreads(Integer.getInteger("bench.completionThreads", 0));
         c.setResponseCaching(Boolean.parseBoolean(System.getProperty("bench.responseCaching", "true")));
         return c;

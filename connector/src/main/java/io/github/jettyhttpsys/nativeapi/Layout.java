@@ -598,7 +598,15 @@ public final class Layout
         int len = name.length();
         if (len >= RESPONSE_HEADERS_BY_LENGTH.length)
             return -1;
-        for (int id : RESPONSE_HEADERS_BY_LENGTH[len])
+        int[] ids = RESPONSE_HEADERS_BY_LENGTH[len];
+        // Most names come in their canonical spelling (Jetty's HttpHeader strings): exact first, which is
+        // cheap, then ignoring case.
+        for (int id : ids)
+        {
+            if (RESPONSE_HEADERS[id].equals(name))
+                return id;
+        }
+        for (int id : ids)
         {
             if (RESPONSE_HEADERS[id].equalsIgnoreCase(name))
                 return id;
