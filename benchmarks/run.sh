@@ -96,15 +96,19 @@ for peer in jetty httpsys raw; do
   PORT=$((PORT + 1)); start_peer $peer $PORT
   URL=http://127.0.0.1:$PORT
   wrk -t2 -c20 -d1s "$URL/hello" > /dev/null 2>&1 || true   # warm-up
-  [ $peer = httpsys ] && { c0=$(stat $PORT apicalls); a0=$(stat $PORT allocated); }
+  [ $peer = httpsys ] && c0=$(stat $PORT apicalls)
+  [ $peer != raw ] && a0=$(stat $PORT allocated)
   cpu_before $peer $PORT
   wrk_run $peer s1 -t2 -c50 -d${D}s "$URL/hello"
   cpu_after $peer $PORT s1
+  if [ $peer != raw ]; then
+    a1=$(stat $PORT allocated)
+    n=$(awk -F= -v k="$peer.s1.requests" '$1==k {print $2}' "$RES")
+    echo "$peer.s1.allocatedBytesPerRequest=$(( (a1 - a0) / n ))" >> "$RES"
+  fi
   if [ $peer = httpsys ]; then
-    c1=$(stat $PORT apicalls); a1=$(stat $PORT allocated)
-    n=$(awk -F= '/^httpsys.s1.requests=/ {print $2}' "$RES")
+    c1=$(stat $PORT apicalls)
     echo "httpsys.s1.nativeCallsPerRequest=$(echo "scale=2; ($c1 - $c0 - 1) / $n" | bc)" >> "$RES"
-    echo "httpsys.s1.allocatedBytesPerRequest=$(( (a1 - a0) / n ))" >> "$RES"
   fi
   wrk_run $peer s2 -t2 -c50 -d${D}s -H "Connection: close" "$URL/hello"
   wrk_run $peer s3 -t2 -c8 -d${D}s "$URL/download"

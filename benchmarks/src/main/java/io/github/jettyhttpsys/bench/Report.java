@@ -66,7 +66,9 @@ public class Report
             if (sc[0].equals("s1"))
                 md.append("Per keep-alive GET on HttpSys: **").append(r.getOrDefault("httpsys.s1.nativeCallsPerRequest", "?"))
                     .append("** native HTTP Server API calls (emulator call counters; completion-port calls aside) and **")
-                    .append(r.getOrDefault("httpsys.s1.allocatedBytesPerRequest", "?")).append("** bytes of Java allocation (ThreadMXBean over the run).\n\n");
+                    .append(r.getOrDefault("httpsys.s1.allocatedBytesPerRequest", "?")).append("** bytes of Java allocation (ThreadMXBean over the run); ServerConnector allocates **")
+                    .append(r.getOrDefault("jetty.s1.allocatedBytesPerRequest", "?"))
+                    .append("** bytes per GET of the same app, most of it the request and servlet objects both connectors make.\n\n");
             if (sc[0].equals("s1"))
                 cpu(md, r);
         }
@@ -99,19 +101,25 @@ public class Report
         for (String[] p : tlsPeers)
             md.append("| ").append(p[1]).append(" | ").append(r.getOrDefault(p[0] + ".s5.rps", "-")).append(" | ")
                 .append(r.getOrDefault(p[0] + ".s5.p50", "-")).append(" | ").append(r.getOrDefault(p[0] + ".s5.p99", "-")).append(" |\n");
-        md.append("\nRatio HttpSys / ServerConnector over TLS: **").append(ratio(r, "httpsys-tls.s5.rps", "jetty-tls.s5.rps")).append("**\n\n");
+        md.append("\nRatio HttpSys / ServerConnector over TLS: **").append(ratio(r, "httpsys-tls.s5.rps", "jetty-tls.s5.rps")).append("**")
+            .append(failures(r, "jetty-tls.s5", "httpsys-tls.s5")).append("\n\n");
         md.append("## 9. small GET over HTTP/2 (h2load -c10 -m10)\n\n| peer | requests/s | mean time per request |\n|---|---:|---:|\n");
         String[][] h2Peers = {{"jetty-h2", "ServerConnector + ALPN + HTTP2ServerConnectionFactory"}, {"httpsys-h2", "HttpSysConnector, HTTP/2 by HTTP.sys (emulator: nghttp2)"}};
         for (String[] p : h2Peers)
             md.append("| ").append(p[1]).append(" | ").append(r.getOrDefault(p[0] + ".s6.rps", "-")).append(" | ")
                 .append(r.getOrDefault(p[0] + ".s6.mean", "-")).append(" |\n");
-        md.append("\nRatio HttpSys / Jetty's own HTTP/2: **").append(ratio(r, "httpsys-h2.s6.rps", "jetty-h2.s6.rps")).append("**\n\n");
+        md.append("\nRatio HttpSys / Jetty's own HTTP/2: **").append(ratio(r, "httpsys-h2.s6.rps", "jetty-h2.s6.rps")).append("**")
+            .append(failures(r, "jetty-h2.s6", "httpsys-h2.s6")).append("\n\n");
         cached(md, r);
         md.append("\n## Targets\n\n| target | measured |\n|---|---|\n");
         md.append("| keep-alive GET ≥ 1.0× ServerConnector | ").append(ratio(r, "httpsys.s1.rps", "jetty.s1.rps")).append(" |\n");
         md.append("| keep-alive GET ≥ 0.6× raw C | ").append(ratio(r, "httpsys.s1.rps", "raw.s1.rps")).append(" |\n");
         md.append("| ≤ 2 native calls per keep-alive GET | ").append(r.getOrDefault("httpsys.s1.nativeCallsPerRequest", "?")).append(" |\n");
         md.append("| JVM CPU per keep-alive GET ≤ 0.7× ServerConnector | ").append(ratio(r, "httpsys.s1.cpuPerRequestUs", "jetty.s1.cpuPerRequestUs")).append(" |\n");
+        md.append("| Java allocation per keep-alive GET ≤ 2 KB | ").append(r.getOrDefault("httpsys.s1.allocatedBytesPerRequest", "?"))
+            .append(" B (ServerConnector: ").append(r.getOrDefault("jetty.s1.allocatedBytesPerRequest", "?")).append(" B) |\n");
+        md.append("| 1 MiB download ≥ 0.9× ServerConnector | ").append(ratio(r, "httpsys.s3.rps", "jetty.s3.rps")).append(" |\n");
+        md.append("| 1 MiB upload ≥ 0.9× ServerConnector | ").append(ratio(r, "httpsys.s4.rps", "jetty.s4.rps")).append(" |\n");
         md.append("| cacheable GET ≥ 0.9× raw C | ").append(ratio(r, "httpsys.s7.rps", "raw.s7.rps")).append(" |\n");
         md.append("| keep-alive GET over TLS ≥ 1.0× Jetty's own TLS | ").append(ratio(r, "httpsys-tls.s5.rps", "jetty-tls.s5.rps")).append(" |\n");
         md.append("| GET over HTTP/2 ≥ 1.0× Jetty's own HTTP/2 | ").append(ratio(r, "httpsys-h2.s6.rps", "jetty-h2.s6.rps")).append(" |\n");
@@ -169,6 +177,22 @@ public class Report
             .append("policy of 60 s. HTTP.sys may keep such a response and answer later requests for the URL itself, without the request reaching ")
             .append("the application: then HttpSys should match raw C. The application's count is servlet calls over the run; wrk counts only the ")
             .append("responses completed before it stopped, so the application may count a few more.\n\n");
+    }
+
+    /**
+     * A ratio is only worth something when both peers answered 2xx: any peer whose load tool counted failed
+     * responses is named with its count (h2load prints "0 failed, 0 errored" when all succeeded).
+     */
+    private static String failures(Map<String, String> r, String... runs)
+    {
+        StringBuilder b = new StringBuilder();
+        for (String run : runs)
+        {
+            String errs = r.get(run + ".errors");
+            if (errs != null && !errs.startsWith("0 failed, 0 errored"))
+                b.append(b.length() == 0 ? " (NOT COMPARABLE: " : "; ").append(run).append(": ").append(errs);
+        }
+        return b.length() == 0 ? "" : b.append(")").toString();
     }
 
     static String ratio(Map<String, String> r, String a, String b)
