@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * One I/O completion port drained in batches with GetQueuedCompletionStatusEx by a few threads.
  * A completion finds its {@link NativeOp} through the OVERLAPPED address in a striped map with
  * primitive keys ({@link PendingOps}), so no global lock is taken and nothing is boxed. The queue
- * handle is in FILE_SKIP_COMPLETION_PORT_ON_SUCCESS mode, as ASP.NET and HttpListener use it (F-89): a call that returns NO_ERROR has completed and queues no
- * packet, so it is completed here on the calling thread (one thread hand-off less per send);
+ * handle is in FILE_SKIP_COMPLETION_PORT_ON_SUCCESS mode, as ASP.NET and HttpListener use it
+ * (F-89): a call that returns NO_ERROR has completed and queues no packet, so it is completed
+ * here on the calling thread (one thread hand-off less per send);
  * ERROR_IO_PENDING completes through a packet; any other result completes nothing (F-88).
  */
 public final class CompletionPort

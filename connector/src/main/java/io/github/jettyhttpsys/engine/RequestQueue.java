@@ -804,6 +804,7 @@ public final class RequestQueue
                     long id = view().getLong(PAYLOAD + Layout.REQ_REQUEST_ID);
                     if (!_receiving)
                         return;
+                    _failures = 0; // this receive worked: the id's retries count from here
                     allocate(Math.max(bytes, payloadSize() * 2));
                     receive(id);
                 }
