@@ -4,9 +4,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.EventListener;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 import io.github.jettyhttpsys.engine.SimpleOp;
@@ -43,7 +41,9 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     private final boolean _secure;
     private final HttpSysEndPoint _endPoint;
     private final long _created = System.currentTimeMillis();
-    private final Set<HttpSysStream> _streams = new HashSet<>(); // guarded by _lock
+    // guarded by _lock; a list, not a set: it holds one stream at a time but for a moment (HTTP/2 gives each
+    // stream its connection id, F-77), and adding to a list allocates nothing per request
+    private final List<HttpSysStream> _streams = new ArrayList<>(2);
     private SimpleOp _disconnectWait;                           // guarded by _lock; owned until it completes
     private boolean _disconnected;                              // guarded by _lock
     private boolean _removed;                                   // guarded by _lock
@@ -58,6 +58,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     // guarded by _lock: the channel of the last request that completed cleanly, for the next request
     // (HTTP/1.x runs one request at a time; each HTTP/2 stream is a connection of its own, F-77)
     private StreamMetaData _spare;
+    private HttpSysStream _spareStream;                         // guarded by _lock: kept only beside a spare channel
 
     /**
      * @param version the protocol of its first request; on HTTP/2 and HTTP/3 HTTP.sys gives every stream a
@@ -107,6 +108,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         {
             StreamMetaData spare = _spare;
             _spare = null;
+            _spareStream = null; // given with takeStream() before, or not kept
             if (spare != null)
                 _connector.spareChannels(-1);
             return spare;
@@ -123,6 +125,34 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
             // Bounded across the connector: thousands of idle connections do not each keep a channel.
             if (!_removed && !_disconnected && _spare == null && _connector.spareChannels(1))
                 _spare = recycled;
+        }
+    }
+
+    /**
+     * @return the stream an earlier request of this connection gave back (see {@link HttpSysStream#start}), taken,
+     * or null; taken before {@link #takeChannel()}, which it is kept beside
+     */
+    HttpSysStream takeStream()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            HttpSysStream stream = _spareStream;
+            _spareStream = null;
+            return stream;
+        }
+    }
+
+    /**
+     * Keeps a stream that is done with its request for the next request, beside the spare channel (so the
+     * channels' bound bounds these too), unless this connection ended, was disconnected (a disconnect's list of
+     * streams to tell may still hold it) or its channel was taken meanwhile.
+     */
+    void offerStream(HttpSysStream stream)
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            if (!_removed && !_disconnected && _spare != null && _spareStream == null)
+                _spareStream = stream;
         }
     }
 
@@ -189,7 +219,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
      */
     private void onDisconnect(SimpleOp op, int error)
     {
-        List<HttpSysStream> streams;
+        List<HttpSysStream.Handle> streams;
         boolean retire;
         boolean gone = error == Layout.NO_ERROR || error == Layout.ERROR_OPERATION_ABORTED || error == Layout.ERROR_CONNECTION_INVALID ||
             error == Layout.ERROR_NETNAME_DELETED || error == Layout.ERROR_INVALID_PARAMETER || error == Layout.ERROR_INVALID_HANDLE;
@@ -200,7 +230,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
                 _disconnected = true;
             else
                 _waitFailed = true;
-            streams = gone ? new ArrayList<>(_streams) : List.of();
+            streams = gone ? handles() : List.of();
             retire = _streams.isEmpty() && !_removed && _endPoint.getUpgradedConnection() == null; // an upgraded one ends with its stream
             if (retire)
                 _removed = true;
@@ -220,7 +250,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         {
             if (!streams.isEmpty())
                 _connector.disconnectDetected(streams.size());
-            for (HttpSysStream stream : streams)
+            for (HttpSysStream.Handle stream : streams)
                 stream.onDisconnect(error);
         }
         if (retire)
@@ -240,6 +270,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     {
         try (AutoLock ignored = _lock.lock())
         {
+            _spareStream = null;
             if (_spare != null)
             {
                 _spare = null;
@@ -272,6 +303,24 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         {
             return new ArrayList<>(_streams);
         }
+    }
+
+    /** @return handles on the requests in progress, for notifications that act on them later */
+    List<HttpSysStream.Handle> requests()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            return handles();
+        }
+    }
+
+    /** Under the lock. */
+    private List<HttpSysStream.Handle> handles()
+    {
+        List<HttpSysStream.Handle> handles = new ArrayList<>(_streams.size());
+        for (int i = 0, n = _streams.size(); i < n; i++)
+            handles.add(_streams.get(i).handle());
+        return handles;
     }
 
     boolean isDisconnected()
@@ -360,12 +409,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     @Override
     public void close()
     {
-        List<HttpSysStream> streams;
-        try (AutoLock ignored = _lock.lock())
-        {
-            streams = new ArrayList<>(_streams);
-        }
-        for (HttpSysStream s : streams)
+        for (HttpSysStream.Handle s : requests())
             s.abort(new TimeoutException("closed"));
     }
 

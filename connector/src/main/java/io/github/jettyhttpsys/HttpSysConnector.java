@@ -726,7 +726,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
         if (q != null)
             q.stopReceiving();
         // Whatever is still in progress is cancelled: its client sees a reset.
-        for (HttpSysStream s : activeStreams())
+        for (HttpSysStream.Handle s : activeRequests())
             s.abort(new org.eclipse.jetty.io.EofException("Connector stopped"));
         if (q != null)
             _receiveErrorsBefore += q.receiveErrors();
@@ -847,8 +847,11 @@ public class HttpSysConnector extends AbstractNetworkConnector
                 connection = fresh;
                 created = true;
             }
-            stream = new HttpSysStream(connection, view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody,
-                request.getContentLength(), wantsClose);
+            // The stream the connection's last request gave back (HTTP/1.x, see HttpSysStream#offerWhenDone), or a new one.
+            stream = connection.takeStream();
+            if (stream == null)
+                stream = new HttpSysStream(connection);
+            stream.start(view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody, request.getContentLength(), wantsClose);
             stream.identity(identity);
             // The stream has its channel before anything (disconnect, idle sweep, stop) can find it: the
             // one the connection's last request gave back (HTTP/1.x, see HttpSysStream#succeeded), or a new one.
@@ -1021,10 +1024,10 @@ public class HttpSysConnector extends AbstractNetworkConnector
      */
     private void challenge(long requestId)
     {
-        List<String[]> headers = new ArrayList<>();
+        io.github.jettyhttpsys.engine.HeaderList headers = new io.github.jettyhttpsys.engine.HeaderList();
         for (String scheme : getAuthenticationSchemes())
-            headers.add(new String[]{"WWW-Authenticate", scheme});
-        headers.add(new String[]{"Content-Type", "text/html;charset=iso-8859-1"});
+            headers.add("WWW-Authenticate", scheme);
+        headers.add("Content-Type", "text/html;charset=iso-8859-1");
         String body = "<html><body><h2>HTTP ERROR 401 Unauthorized</h2></body></html>";
         SendOp op = SendOp.response(401, "Unauthorized", headers,
             List.of(java.nio.ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))), (error, bytes) ->
@@ -1047,8 +1050,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     {
         String reason = HttpStatus.getMessage(status);
         String body = "<html><body><h2>HTTP ERROR " + status + " " + reason + "</h2></body></html>";
-        List<String[]> headers = new ArrayList<>();
-        headers.add(new String[]{"Content-Type", "text/html;charset=iso-8859-1"});
+        io.github.jettyhttpsys.engine.HeaderList headers = io.github.jettyhttpsys.engine.HeaderList.of("Content-Type", "text/html;charset=iso-8859-1");
         java.nio.ByteBuffer content = java.nio.ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         SendOp op = SendOp.response(status, reason, headers, List.of(content), (error, bytes) ->
         {
@@ -1111,6 +1113,15 @@ public class HttpSysConnector extends AbstractNetworkConnector
         return all;
     }
 
+    /** Handles on the requests in progress, for notifications that act on them later (see HttpSysStream.Handle). */
+    private List<HttpSysStream.Handle> activeRequests()
+    {
+        List<HttpSysStream.Handle> all = new ArrayList<>();
+        for (HttpSysConnection c : _connections.values())
+            all.addAll(c.requests());
+        return all;
+    }
+
     /** The connection is gone and has nothing in progress: Jetty's connection lifecycle ends for it. */
     void retire(HttpSysConnection connection, Throwable cause)
     {
@@ -1122,7 +1133,7 @@ public class HttpSysConnector extends AbstractNetworkConnector
     private void checkIdle()
     {
         long now = System.nanoTime();
-        for (HttpSysStream s : activeStreams())
+        for (HttpSysStream.Handle s : activeRequests())
         {
             try
             {

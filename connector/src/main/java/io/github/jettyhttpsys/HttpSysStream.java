@@ -8,12 +8,12 @@ import java.util.function.Supplier;
 import java.util.concurrent.TimeoutException;
 
 import io.github.jettyhttpsys.engine.Completion;
+import io.github.jettyhttpsys.engine.HeaderList;
 import io.github.jettyhttpsys.engine.RequestQueue;
 import io.github.jettyhttpsys.engine.SendOp;
 import io.github.jettyhttpsys.engine.SimpleOp;
 import io.github.jettyhttpsys.nativeapi.Layout;
 import org.eclipse.jetty.http.HttpException;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -28,7 +28,6 @@ import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.AutoLock;
 import org.eclipse.jetty.util.thread.Invocable;
-import org.eclipse.jetty.util.thread.ThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,18 +47,21 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     private static final ByteBuffer CRLF = ByteBuffer.wrap("\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
     /** The chunks of the send being laid out, per thread: only read under the lock before the send is issued. */
     private static final ThreadLocal<List<ByteBuffer>> SEND_CHUNKS = ThreadLocal.withInitial(() -> new ArrayList<>(4));
+    /** The head of the response being committed, per thread: as the chunks, read only while the op is laid out. */
+    private static final ThreadLocal<HeaderList> SEND_HEADERS = ThreadLocal.withInitial(HeaderList::new);
     private static final ByteBuffer LAST_CHUNK = ByteBuffer.wrap("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
 
     private final AutoLock _lock = new AutoLock();
     private final HttpSysConnection _connection;
     private final HttpSysConnector _connector;
     private final RequestQueue _queue;
-    private final long _requestId;
-    private final HttpVersion _version;
-    private final boolean _head;
-    private final boolean _hasBody;
-    private final long _maxBodySize;
-    private final boolean _requestWantsClose;
+    // The request's own, set by start(): the object serves the requests of one HTTP/1.x connection in turn.
+    private long _requestId;
+    private HttpVersion _version;
+    private boolean _head;
+    private boolean _hasBody;
+    private long _maxBodySize;
+    private boolean _requestWantsClose;
     private HttpChannel _channel;
     private StreamMetaData _meta;          // the channel with its metadata, given back for the next request
 
@@ -74,7 +76,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     private Throwable _failure;            // remote failure: reads and sends fail with it
     private boolean _committed;
     private ResponseFraming _framing;      // decided at commit
-    private long _declaredLength = -1;     // the Content-Length of the head, -1 for none
+    private long _declaredLength;          // the Content-Length of the head, -1 for none
     private long _written;                 // body bytes given to HTTP.sys
     private ByteBuffer _heldBack;          // F-159: the write that completes a declared length, kept for the trailers
     private boolean _noBody;               // HEAD, 1xx, 204, 304: content is dropped (F-178, F-179)
@@ -85,7 +87,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     private SendOp _sending;               // the send in flight
     private Callback _sendCallback;        // its callback, for completed(int, int)
     private boolean _sendLast;             // it is the last
-    private Thread _sendThread;            // the thread inside send() issuing a send, while it is issued
+    private volatile Thread _sendThread;   // the thread inside send() issuing a send, while it is issued
     private List<RetainableByteBuffer> _sendPooled; // pooled copies of heap content the send in flight points at
     private long _sendingIssue;            // its issue number: a cancel names exactly this issue
     private long _bodyIssue;               // issue number of the body read in flight
@@ -95,30 +97,118 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     private boolean _completed;            // Jetty called succeeded() or failed()
     private boolean _notified;             // a failure or timeout went to the channel: it is never recycled
     private int _waking;                   // content-available calls to the channel in progress
+    private boolean _reusable;             // completed cleanly with nothing of it in flight (see #offerWhenDone)
+    private boolean _offered;              // given back to the connection for its next request
+    private boolean _quiet;                // release() found nothing of it in flight
+    private long _generation;              // which request of this object this is: one more at each start()
     private long _idleTimeout;
-    private volatile long _lastActivity = System.nanoTime();
+    private volatile long _lastActivity;
 
-    HttpSysStream(HttpSysConnection connection, long requestId, HttpVersion version, boolean head, boolean hasBody,
-                  long contentLength, boolean requestWantsClose)
+    /** A stream of the connection, for {@link #start} to give a request. */
+    HttpSysStream(HttpSysConnection connection)
     {
         _connection = connection;
         _connector = connection.getHttpSysConnector();
         _queue = _connector.getRequestQueue();
-        _requestId = requestId;
-        _version = version;
-        _head = head;
-        _hasBody = hasBody;
-        _requestWantsClose = requestWantsClose;
-        _maxBodySize = _connector.getMaxRequestBodySize();
-        _idleTimeout = _connector.getIdleTimeout();
-        if (!hasBody)
-            _bodyEof = true;
-        else if (_maxBodySize >= 0 && contentLength > _maxBodySize)
+    }
+
+    /**
+     * Gives the stream its request: every per-request field is set here, for a new stream and for one a
+     * connection's earlier request gave back (see {@link #offerWhenDone()}), so nothing of that request stays.
+     */
+    HttpSysStream start(long requestId, HttpVersion version, boolean head, boolean hasBody, long contentLength, boolean requestWantsClose)
+    {
+        try (AutoLock ignored = _lock.lock())
         {
-            _connector.bodyTooLarge();
-            _bodyFailed = true;
-            _chunk = Content.Chunk.from(new HttpException.RuntimeException(HttpStatus.PAYLOAD_TOO_LARGE_413,
-                "Request body of " + contentLength + " bytes is larger than " + _maxBodySize), true);
+            _requestId = requestId;
+            _version = version;
+            _head = head;
+            _hasBody = hasBody;
+            _requestWantsClose = requestWantsClose;
+            _maxBodySize = _connector.getMaxRequestBodySize();
+            _idleTimeout = _connector.getIdleTimeout();
+            _lastActivity = System.nanoTime();
+            _channel = null;
+            _meta = null;
+            _identity = null;
+            _firstTask = null;
+            _chunk = null;
+            _readPending = false;
+            _demanded = false;
+            _bodyEof = false;
+            _tunnel = false;
+            _bodyBytes = 0;
+            _bodyOp = null;
+            _failure = null;
+            _committed = false;
+            _framing = null;
+            _declaredLength = -1;
+            _written = 0;
+            _heldBack = null;
+            _noBody = false;
+            _bodyFailed = false;
+            _trailers = null;
+            _finalIssued = false;
+            _cacheSeconds = 0;
+            _sending = null;
+            _sendCallback = null;
+            _sendLast = false;
+            _sendThread = null;
+            _sendPooled = null;
+            _sendingIssue = 0;
+            _bodyIssue = 0;
+            _cancelledWrite = null;
+            _dispatched = false;
+            _deferredDisconnect = false;
+            _completed = false;
+            _notified = false;
+            _waking = 0;
+            _reusable = false;
+            _offered = false;
+            _quiet = false;
+            _generation++;
+            if (!hasBody)
+                _bodyEof = true;
+            else if (_maxBodySize >= 0 && contentLength > _maxBodySize)
+            {
+                _connector.bodyTooLarge();
+                _bodyFailed = true;
+                _chunk = Content.Chunk.from(new HttpException.RuntimeException(HttpStatus.PAYLOAD_TOO_LARGE_413,
+                    "Request body of " + contentLength + " bytes is larger than " + _maxBodySize), true);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * This stream's request as a notification from outside its own calls names it (a disconnect, the idle
+     * check, a close or a stop, which take their lists of streams at one moment and act on them later):
+     * it acts on that request, or on none once the stream has started another.
+     */
+    record Handle(HttpSysStream stream, long generation)
+    {
+        void onDisconnect(int error)
+        {
+            stream.onDisconnect(generation, error);
+        }
+
+        void checkIdle(long now)
+        {
+            stream.checkIdle(generation, now);
+        }
+
+        void abort(Throwable cause)
+        {
+            stream.abort(generation, cause);
+        }
+    }
+
+    /** @return a handle on the request this stream serves now */
+    Handle handle()
+    {
+        try (AutoLock ignored = _lock.lock())
+        {
+            return new Handle(this, _generation);
         }
     }
 
@@ -401,10 +491,10 @@ class HttpSysStream implements HttpStream, Runnable, Completion
         // out the next one in it on this thread, once this one is issued.
         List<ByteBuffer> data = SEND_CHUNKS.get();
         data.clear();
-        List<String[]> trailers = List.of();
+        HeaderList trailers = HeaderList.EMPTY;
         int flags = 0;
         boolean first = response != null;
-        List<String[]> headers = null;
+        HeaderList headers = null;
         SendOp op = null;
         Throwable failure;
         try (AutoLock ignored = _lock.lock())
@@ -455,8 +545,8 @@ class HttpSysStream implements HttpStream, Runnable, Completion
                     data.add(0, _heldBack);
                     _heldBack = null;
                 }
-                for (ByteBuffer b : data)
-                    _written += b.remaining();
+                for (int i = 0, n = data.size(); i < n; i++)
+                    _written += data.get(i).remaining();
                 _sendPooled = direct(data);
                 if (last && framing.chunked)
                     data.add(_trailers == null ? LAST_CHUNK.duplicate()
@@ -484,8 +574,8 @@ class HttpSysStream implements HttpStream, Runnable, Completion
                         List<ByteBuffer> again = new ArrayList<>(data.size());
                         for (ByteBuffer b : data)
                             again.add(b.duplicate());
-                        List<String[]> head = headers;
-                        List<String[]> tail = trailers;
+                        HeaderList head = headers.copy(); // this thread's list is reused by the next commit
+                        HeaderList tail = trailers;
                         _sendCallback = null;
                         done = (error, bytes) ->
                         {
@@ -544,6 +634,8 @@ class HttpSysStream implements HttpStream, Runnable, Completion
             _sendThread = null;
         }
         data.clear();
+        if (last)
+            offerWhenDone(); // completed inline: the stream was kept from its connection until this thread left it
     }
 
     /** The completion of a send laid out with this stream as its completion (one object per stream, none per send). */
@@ -585,10 +677,11 @@ class HttpSysStream implements HttpStream, Runnable, Completion
             callback.failed(failure);
             return;
         }
-        List<String[]> headers;
+        HeaderList headers;
         try
         {
-            headers = ResponseHeaders.build(response, -1, false, false, true, ResponseHeaders.maxHeadBytes(_connector.getHttpConfiguration()));
+            headers = ResponseHeaders.build(response, -1, false, false, true, ResponseHeaders.maxHeadBytes(_connector.getHttpConfiguration()),
+                new HeaderList());
         }
         catch (RuntimeException x)
         {
@@ -618,7 +711,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
                 // HTTP.sys cannot upgrade this request (a Windows without opaque mode, F-144): the client gets
                 // a 501 now, not a 101 followed by nothing.
                 _connector.upgradeRefused(getId(), error);
-                SendOp refusal = SendOp.response(HttpStatus.NOT_IMPLEMENTED_501, "Not Implemented", new ArrayList<>(), List.of(), (e, b) -> { });
+                SendOp refusal = SendOp.response(HttpStatus.NOT_IMPLEMENTED_501, "Not Implemented", HeaderList.EMPTY, List.of(), (e, b) -> { });
                 try (AutoLock ignored = _lock.lock())
                 {
                     _finalIssued = true;
@@ -657,7 +750,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
      * Decides the framing of the response and builds its head, under the lock. Throws, leaving the
      * response uncommitted, where Jetty's own generator refuses the response (a 500 follows).
      */
-    private List<String[]> commit(MetaData.Request request, MetaData.Response response, boolean last, ByteBuffer content)
+    private HeaderList commit(MetaData.Request request, MetaData.Response response, boolean last, ByteBuffer content)
     {
         int status = response.getStatus();
         boolean hasContent = content != null && content.hasRemaining();
@@ -699,8 +792,8 @@ class HttpSysStream implements HttpStream, Runnable, Completion
                 length = -1;
         }
         ResponseFraming framing = ResponseFraming.decide(_version, noBody, length, last, mustClose(response));
-        List<String[]> headers = ResponseHeaders.build(response, length, framing.chunked, framing.disconnect, framing.connectionFields,
-            ResponseHeaders.maxHeadBytes(_connector.getHttpConfiguration()));
+        HeaderList headers = ResponseHeaders.build(response, length, framing.chunked, framing.disconnect, framing.connectionFields,
+            ResponseHeaders.maxHeadBytes(_connector.getHttpConfiguration()), SEND_HEADERS.get());
         _committed = true;
         _noBody = noBody;
         _framing = framing;
@@ -888,7 +981,35 @@ class HttpSysStream implements HttpStream, Runnable, Completion
             // per-channel objects, as on Jetty's own HTTP/1 connection; nothing of this stream reaches it.
             channel.recycle();
             _connection.offerChannel(_meta);
+            try (AutoLock ignored = _lock.lock())
+            {
+                _reusable = _quiet;
+            }
+            offerWhenDone();
         }
+    }
+
+    /**
+     * Gives this stream back to its connection for the next request (as Jetty's HTTP/2 recycles its streams'
+     * channels) once all of these are over: Jetty completed it cleanly with nothing of it left in HTTP.sys
+     * (no read or send in flight, so no completion of this request can come later), its first dispatch
+     * returned, and no thread is inside {@link #send} for it. Whichever ends last gives it: before that, one
+     * of them may still touch these fields, which the next request's {@link #start} sets anew.
+     * Notifications cannot reach the next request by mistake: a disconnect's list is made when the
+     * connection is marked disconnected, after which no stream is kept ({@link HttpSysConnection#offerStream}),
+     * and the idle check decides under the lock on the stream's current request.
+     */
+    private void offerWhenDone()
+    {
+        boolean offer;
+        try (AutoLock ignored = _lock.lock())
+        {
+            offer = _reusable && _dispatched && _sendThread == null && !_offered;
+            if (offer)
+                _offered = true;
+        }
+        if (offer)
+            _connection.offerStream(this);
     }
 
     @Override
@@ -913,6 +1034,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
                 return false;
             _completed = true;
             recyclable = !_notified && _waking == 0 && _failure == null && !_bodyFailed && !_tunnel && !ResponseFraming.multiplexed(_version);
+            _quiet = recyclable && !_readPending && _sending == null;
             body = _bodyOp;
             bodyIssue = _bodyIssue;
             _bodyOp = null;
@@ -1014,7 +1136,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
             };
             op = committed ? SendOp.body(List.of(), done)
                 : SendOp.response(HttpStatus.INTERNAL_SERVER_ERROR_500, HttpStatus.getMessage(HttpStatus.INTERNAL_SERVER_ERROR_500),
-                    new ArrayList<>(), List.of(), done);
+                    HeaderList.EMPTY, List.of(), done);
         }
         if (committed)
             _queue.sendBody(_requestId, Layout.HTTP_SEND_RESPONSE_FLAG_DISCONNECT, op);
@@ -1024,7 +1146,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
 
     private Runnable _firstTask;
 
-    /** @return the first dispatch: the channel's task, then {@link #dispatched()} (the stream itself, no allocation) */
+    /** @return the first dispatch: the channel's task, then {@link #dispatched(long)} (the stream itself, no allocation) */
     Runnable firstDispatch(Runnable task)
     {
         _firstTask = task;
@@ -1035,15 +1157,22 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     @Override
     public void run()
     {
-        Runnable task = _firstTask;
-        _firstTask = null;
+        Runnable task;
+        long generation;
+        try (AutoLock ignored = _lock.lock())
+        {
+            // Its request: the stream is not given to another before this dispatch returned (offerWhenDone).
+            task = _firstTask;
+            _firstTask = null;
+            generation = _generation;
+        }
         try
         {
             task.run();
         }
         finally
         {
-            dispatched();
+            dispatched(generation);
         }
     }
 
@@ -1051,17 +1180,21 @@ class HttpSysStream implements HttpStream, Runnable, Completion
      * The first dispatch returned: a disconnect seen during it now reaches Jetty, so a request that
      * went async after the client left still gets its failure (AsyncListener.onError).
      */
-    void dispatched()
+    void dispatched(long generation)
     {
         boolean deliver;
         try (AutoLock ignored = _lock.lock())
         {
+            if (generation != _generation)
+                return;
             _dispatched = true;
             deliver = _deferredDisconnect && mayNotify();
             _deferredDisconnect = false;
         }
         if (deliver)
             _connector.executeImmediately(_channel.onRemoteFailure(disconnectFailure()));
+        else
+            offerWhenDone();
     }
 
     private EofException disconnectFailure()
@@ -1077,7 +1210,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
      * Pending I/O fails at once; Jetty is told at once, or at the end of the first dispatch (see
      * {@link HttpSysConnector#setEagerDisconnectWait(boolean)}).
      */
-    void onDisconnect(int error)
+    void onDisconnect(long generation, int error)
     {
         EofException eof = new EofException("HTTP.sys: client disconnected");
         SendOp sending;
@@ -1087,7 +1220,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
         boolean defer;
         try (AutoLock ignored = _lock.lock())
         {
-            if (_completed)
+            if (_completed || generation != _generation)
                 return;
             if (_failure == null)
                 _failure = eof;
@@ -1114,11 +1247,11 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     }
 
     /** Stops the request: used by idle timeout without a request being handled, and by stop. */
-    void abort(Throwable cause)
+    void abort(long generation, Throwable cause)
     {
         try (AutoLock ignored = _lock.lock())
         {
-            if (!mayNotify())
+            if (generation != _generation || !mayNotify())
                 return;
         }
         Runnable task = _channel.onFailure(cause);
@@ -1127,14 +1260,15 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     }
 
     /** Called periodically by the connector: fires the idle timeout when no I/O happened for long. */
-    void checkIdle(long now)
+    void checkIdle(long generation, long now)
     {
         long timeout = _idleTimeout;
         if (timeout <= 0 || now - _lastActivity < timeout * 1_000_000L)
             return;
         try (AutoLock ignored = _lock.lock())
         {
-            if (!mayNotify())
+            // Again under the lock: the stream may have started its connection's next request since.
+            if (generation != _generation || now - _lastActivity < timeout * 1_000_000L || !mayNotify())
                 return;
             if (!_bodyEof)
                 _bodyFailed = true; // the rest of the upload may still come: the connection is not reused

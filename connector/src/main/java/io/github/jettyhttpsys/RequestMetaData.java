@@ -40,7 +40,8 @@ final class RequestMetaData
      */
     static MetaData.Request from(HttpRequestView view, HttpVersion version, HttpConfiguration config, HttpField[] cache)
     {
-        HttpFields.Mutable fields = HttpFields.build();
+        // Sized to the request's fields: the metadata keeps the builder's array as its immutable fields.
+        HttpFields.Mutable fields = HttpFields.build(view.knownHeaderCount() + view.unknownHeaderCount());
         long contentLength = -1;
         HostPortHttpField host = null;
         for (int i = 0; i < Layout.HttpHeaderRequestMaximum; i++)

@@ -1,8 +1,8 @@
 package io.github.jettyhttpsys;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Supplier;
+
+import io.github.jettyhttpsys.engine.HeaderList;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -67,15 +67,16 @@ final class ResponseHeaders
      *                         HTTP/3 Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding and Upgrade
      *                         are not sent (RFC 9113 §8.2.2, F-156)
      * @param maxHeadBytes the largest head allowed
-     * @return name/value pairs, cleaned
+     * @param headers the list the lines go into, cleared first (a list reused for each response)
+     * @return {@code headers}, with the lines cleaned
      * @throws IllegalStateException (as an HttpException with status 500) when the head is too large
      */
-    static List<String[]> build(MetaData.Response response, long contentLength, boolean chunked, boolean close, boolean connectionFields,
-                                int maxHeadBytes)
+    static HeaderList build(MetaData.Response response, long contentLength, boolean chunked, boolean close, boolean connectionFields,
+                            int maxHeadBytes, HeaderList headers)
     {
         HttpFields fields = readable(response.getHttpFields());
         int count = fields.size();
-        List<String[]> headers = new ArrayList<>(count + 3);
+        headers.clear();
         int status = response.getStatus();
         String reason = response.getReason();
         // "HTTP/1.1 200 " + reason + CRLF, and the blank line at the end.
@@ -105,7 +106,10 @@ final class ResponseHeaders
         if (connection != null && connection.length() > 0)
             size += add(headers, HttpHeader.CONNECTION.asString(), connection.toString());
         if (contentLength >= 0 && !noLengthStatus(status))
-            size += add(headers, HttpHeader.CONTENT_LENGTH.asString(), Long.toString(contentLength));
+        {
+            headers.addNumber(HttpHeader.CONTENT_LENGTH.asString(), contentLength);
+            size += HttpHeader.CONTENT_LENGTH.asString().length() + 2L + headers.valueLength(headers.size() - 1) + 2L;
+        }
         if (chunked)
             size += add(headers, HttpHeader.TRANSFER_ENCODING.asString(), HttpHeaderValue.CHUNKED.asString());
         if (size > maxHeadBytes)
@@ -136,13 +140,13 @@ final class ResponseHeaders
         return false;
     }
 
-    private static long add(List<String[]> headers, String name, String value)
+    private static long add(HeaderList headers, String name, String value)
     {
         String n = sanitizeName(name);
         String v = sanitizeValue(value);
         if (n.length() > MAX_FIELD_BYTES || v.length() > MAX_FIELD_BYTES)
             throw tooLarge();
-        headers.add(new String[]{n, v});
+        headers.add(n, v);
         return n.length() + 2L + v.length() + 2L;
     }
 
@@ -152,12 +156,12 @@ final class ResponseHeaders
      */
     static String lastChunk(Supplier<HttpFields> trailers)
     {
-        List<String[]> fields = trailerFields(trailers);
+        HeaderList fields = trailerFields(trailers);
         if (fields.isEmpty())
             return "0\r\n\r\n";
         StringBuilder b = new StringBuilder("0\r\n");
-        for (String[] f : fields)
-            b.append(f[0]).append(": ").append(f[1]).append("\r\n");
+        for (int i = 0; i < fields.size(); i++)
+            b.append(fields.name(i)).append(": ").append(fields.value(i)).append("\r\n");
         return b.append("\r\n").toString();
     }
 
@@ -165,10 +169,10 @@ final class ResponseHeaders
      * The trailer fields a supplier gives, cleaned, without the framing fields a trailer section may
      * not carry (RFC 9110 §6.5.1); empty when it gives none.
      */
-    static List<String[]> trailerFields(Supplier<HttpFields> trailers)
+    static HeaderList trailerFields(Supplier<HttpFields> trailers)
     {
         HttpFields fields = trailers == null ? null : trailers.get();
-        List<String[]> out = new ArrayList<>();
+        HeaderList out = new HeaderList(fields == null ? 1 : fields.size());
         if (fields == null)
             return out;
         for (HttpField f : fields)
@@ -176,7 +180,7 @@ final class ResponseHeaders
             HttpHeader h = f.getHeader();
             if (h == HttpHeader.CONTENT_LENGTH || h == HttpHeader.TRANSFER_ENCODING || h == HttpHeader.CONNECTION)
                 continue;
-            out.add(new String[]{sanitizeName(f.getName()), sanitizeValue(f.getValue() == null ? "" : f.getValue())});
+            out.add(sanitizeName(f.getName()), sanitizeValue(f.getValue() == null ? "" : f.getValue()));
         }
         return out;
     }

@@ -3,10 +3,12 @@ package io.github.jettyhttpsys;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpChannel;
+import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -16,10 +18,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The channel of an HTTP/1.x connection serves its next request (as on Jetty's own HTTP/1 connection), and
@@ -32,7 +36,9 @@ public class RecyclingTest
     private HttpSysConnector connector;
     private int port;
     private final Map<String, HttpSysStream> streams = new ConcurrentHashMap<>();
+    private final Map<String, HttpSysStream.Handle> handles = new ConcurrentHashMap<>();
     private final AtomicReference<Throwable> failureSeen = new AtomicReference<>();
+    private final AtomicBoolean lingered = new AtomicBoolean();
     private volatile Runnable duringB = () -> { };
 
     private void start() throws Exception
@@ -47,15 +53,44 @@ public class RecyclingTest
             public boolean handle(Request request, Response response, Callback callback)
             {
                 String path = Request.getPathInContext(request);
-                streams.put(path, streamOf(request));
+                HttpSysStream stream = streamOf(request);
+                streams.put(path, stream);
+                handles.put(path, stream.handle());
                 request.addFailureListener(failureSeen::set);
                 if (path.equals("/b"))
                     duringB.run();
+                if (path.equals("/lingers"))
+                {
+                    // The dispatch goes on for a while after the stream completed (Jetty completes it at the end
+                    // of the handler call, on this thread).
+                    request.addHttpStreamWrapper(s -> new HttpStream.Wrapper(s)
+                    {
+                        @Override
+                        public void succeeded()
+                        {
+                            super.succeeded();
+                            lingered.set(stream.isCompleted());
+                            sleep(300);
+                        }
+                    });
+                }
                 Content.Sink.write(response, true, path + "-ok", callback);
                 return true;
             }
         });
         server.start();
+    }
+
+    private static void sleep(long ms)
+    {
+        try
+        {
+            Thread.sleep(ms);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private HttpSysStream streamOf(Request request)
@@ -116,8 +151,28 @@ public class RecyclingTest
         List<RawHttp.Response> r = oneByOne("/a", "/c");
         assertEquals("/a-ok", r.get(0).body());
         assertEquals("/c-ok", r.get(1).body());
-        assertNotSame(streams.get("/a"), streams.get("/c"));
+        assertSame(streams.get("/a"), streams.get("/c"), "the stream is reused");
         assertSame(streams.get("/a").getChannel(), streams.get("/c").getChannel(), "the channel is recycled");
+        assertNotEquals(handles.get("/a"), handles.get("/c"), "each request has a handle of its own");
+    }
+
+    @Test
+    public void aStreamWhoseFirstDispatchHasNotReturnedServesNoOtherRequest() throws Exception
+    {
+        start();
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port))
+        {
+            s.setSoTimeout(10_000);
+            RawHttp.Reader in = new RawHttp.Reader(s.getInputStream());
+            s.getOutputStream().write(get("/lingers").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertEquals("/lingers-ok", RawHttp.readResponse(in, "GET").body());
+            // At once, while the handler of /lingers still runs on its stream.
+            s.getOutputStream().write(get("/next").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertEquals("/next-ok", RawHttp.readResponse(in, "GET").body());
+        }
+        assertTrue(lingered.get(), "the stream completed before its dispatch returned");
+        assertNotSame(streams.get("/lingers"), streams.get("/next"), "a stream is reused only once its dispatch returned");
+        assertNull(failureSeen.get());
     }
 
     @Test
@@ -126,13 +181,14 @@ public class RecyclingTest
         start();
         duringB = () ->
         {
-            // Request /a finished; /b now runs on its channel. Everything that could still arrive for /a:
-            HttpSysStream a = streams.get("/a");
+            // Request /a finished; /b now runs on its stream and channel. Everything that could still arrive for /a:
+            HttpSysStream.Handle a = handles.get("/a");
             assertNotNull(a);
-            assertSame(a.getChannel(), streams.get("/b").getChannel());
+            assertSame(a.stream(), streams.get("/b"), "the stream of /a serves /b");
+            assertSame(a.stream().getChannel(), streams.get("/b").getChannel());
             a.onDisconnect(0);
             a.checkIdle(Long.MAX_VALUE);
-            a.dispatched();
+            a.stream().dispatched(a.generation());
             a.abort(new Exception("stopped late"));
         };
         List<RawHttp.Response> r = oneByOne("/a", "/b", "/c");
@@ -147,10 +203,13 @@ public class RecyclingTest
     public void aChannelAFailureReachedIsNotRecycled() throws Exception
     {
         start();
-        duringB = () -> streams.get("/b").checkIdle(Long.MAX_VALUE); // the idle timeout fires during /b
+        duringB = () -> handles.get("/b").checkIdle(Long.MAX_VALUE); // the idle timeout fires during /b
         List<RawHttp.Response> r = oneByOne("/b", "/c");
         if (r.size() == 2)
+        {
             assertNotSame(streams.get("/b").getChannel(), streams.get("/c").getChannel(), "a timed-out channel is not reused");
+            assertNotSame(streams.get("/b"), streams.get("/c"), "nor its stream");
+        }
         else
             assertNull(streams.get("/c"), "or the connection closed after the timed-out request");
     }

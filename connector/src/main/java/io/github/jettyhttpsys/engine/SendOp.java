@@ -17,8 +17,9 @@ public final class SendOp extends NativeOp
     /** Payload of pooled ops: small responses reuse their native block instead of malloc + Cleaner. */
     private static final int POOLED_SIZE = 4096;
     private static final int POOL_MAX = 256;
-    private static final java.util.concurrent.ConcurrentLinkedQueue<SendOp> POOL = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private static final java.util.concurrent.atomic.AtomicInteger POOLED = new java.util.concurrent.atomic.AtomicInteger();
+    /** Free blocks: a stack under its own monitor, so that neither taking nor giving back allocates (a queue's offer makes a node). */
+    private static final SendOp[] POOL = new SendOp[POOL_MAX];
+    private static int _pooled; // guarded by POOL
 
     private Completion _completion;
     private int _chunkCount;
@@ -38,10 +39,15 @@ public final class SendOp extends NativeOp
         SendOp op = null;
         if (size <= POOLED_SIZE)
         {
-            op = POOL.poll();
-            if (op != null)
-                POOLED.decrementAndGet();
-            else
+            synchronized (POOL)
+            {
+                if (_pooled > 0)
+                {
+                    op = POOL[--_pooled];
+                    POOL[_pooled] = null;
+                }
+            }
+            if (op == null)
                 op = new SendOp(POOLED_SIZE);
         }
         else
@@ -60,7 +66,7 @@ public final class SendOp extends NativeOp
         _lent.clear();
         _policySlot = -1;
         _policy = false;
-        if (payloadSize() == POOLED_SIZE && POOLED.get() < POOL_MAX)
+        if (payloadSize() == POOLED_SIZE)
         {
             ByteBuffer v = view();
             for (int i = PAYLOAD; i < PAYLOAD + _used; i += 8)
@@ -71,12 +77,18 @@ public final class SendOp extends NativeOp
                     for (int k = i; k < v.capacity(); k++)
                         v.put(k, (byte)0);
             }
-            POOLED.incrementAndGet();
-            POOL.offer(this);
-            return;
+            synchronized (POOL)
+            {
+                if (_pooled < POOL_MAX)
+                {
+                    POOL[_pooled++] = this;
+                    return;
+                }
+            }
         }
         free();
     }
+
 
     /**
      * Lays out a response.
@@ -89,9 +101,9 @@ public final class SendOp extends NativeOp
      * @param completion called when the send completes
      * @return the op, ready to issue
      */
-    public static SendOp response(int status, String reason, List<String[]> headers, List<ByteBuffer> bodies, Completion completion)
+    public static SendOp response(int status, String reason, HeaderList headers, List<ByteBuffer> bodies, Completion completion)
     {
-        return response(status, reason, headers, bodies, List.of(), completion);
+        return response(status, reason, headers, bodies, HeaderList.EMPTY, completion);
     }
 
     /**
@@ -100,7 +112,7 @@ public final class SendOp extends NativeOp
      * @param trailers name/value pairs for an {@code HttpDataChunkTrailers} chunk after the data; none when empty
      * @see #response(int, String, List, List, Completion)
      */
-    public static SendOp response(int status, String reason, List<String[]> headers, List<ByteBuffer> bodies, List<String[]> trailers,
+    public static SendOp response(int status, String reason, HeaderList headers, List<ByteBuffer> bodies, HeaderList trailers,
                                   Completion completion)
     {
         return response(status, reason, headers, bodies, trailers, false, completion);
@@ -110,12 +122,12 @@ public final class SendOp extends NativeOp
      * The 101 of an upgrade in opaque mode (F-144, F-146): every header in the unknown list, where
      * HTTP.sys keeps {@code Connection: Upgrade} (from a known slot it drops it).
      */
-    public static SendOp opaqueResponse(int status, String reason, List<String[]> headers, Completion completion)
+    public static SendOp opaqueResponse(int status, String reason, HeaderList headers, Completion completion)
     {
-        return response(status, reason, headers, List.of(), List.of(), true, completion);
+        return response(status, reason, headers, List.of(), HeaderList.EMPTY, true, completion);
     }
 
-    private static SendOp response(int status, String reason, List<String[]> headers, List<ByteBuffer> bodies, List<String[]> trailers,
+    private static SendOp response(int status, String reason, HeaderList headers, List<ByteBuffer> bodies, HeaderList trailers,
                                    boolean allUnknown, Completion completion)
     {
         String reasonText = reason == null ? "" : reason;
@@ -132,9 +144,9 @@ public final class SendOp extends NativeOp
         int challenges = 0;
         for (int i = 0; i < headerCount; i++)
         {
-            String[] h = headers.get(i);
-            size += h[0].length() + h[1].length() + 2;
-            int id = Layout.responseHeaderId(h[0]);
+            String name = headers.name(i);
+            size += name.length() + headers.valueLength(i) + 2;
+            int id = Layout.responseHeaderId(name);
             if (id < 0)
                 continue;
             if (id == Layout.HttpHeaderWwwAuthenticate)
@@ -186,12 +198,12 @@ public final class SendOp extends NativeOp
         at += reasonLength + 1;
         for (int i = 0; i < headerCount; i++)
         {
-            String[] h = headers.get(i);
-            if (h[0].length() > 0xFFFF || h[1].length() > 0xFFFF)
-                throw new IllegalArgumentException("header longer than 65535 bytes: " + h[0]);
-            int id = Layout.responseHeaderId(h[0]);
+            String name = headers.name(i);
+            if (name.length() > 0xFFFF || headers.valueLength(i) > 0xFFFF)
+                throw new IllegalArgumentException("header longer than 65535 bytes: " + name);
+            int id = Layout.responseHeaderId(name);
             long valueAddr = addr + at;
-            int valueLength = putLatin1(v, base + at, h[1]);
+            int valueLength = headers.putValue(v, base + at, i);
             at += valueLength;
             if (multiple && id == Layout.HttpHeaderWwwAuthenticate)
             {
@@ -208,7 +220,7 @@ public final class SendOp extends NativeOp
             else
             {
                 long nameAddr = addr + at;
-                int nameLength = putLatin1(v, base + at, h[0]);
+                int nameLength = putLatin1(v, base + at, name);
                 at += nameLength;
                 int u = base + unknownAt + unknown * Layout.HTTP_UNKNOWN_HEADER_SIZE;
                 v.putShort(u + Layout.UNKNOWN_NAME_LENGTH, (short)nameLength);
@@ -236,14 +248,14 @@ public final class SendOp extends NativeOp
      */
     public static SendOp body(List<ByteBuffer> bodies, Completion completion)
     {
-        return body(bodies, List.of(), completion);
+        return body(bodies, HeaderList.EMPTY, completion);
     }
 
     /**
      * Lays out data chunks and, when there are trailers, an {@code HttpDataChunkTrailers} chunk after them
      * (HTTP/2, HTTP/3; F-159).
      */
-    public static SendOp body(List<ByteBuffer> bodies, List<String[]> trailers, Completion completion)
+    public static SendOp body(List<ByteBuffer> bodies, HeaderList trailers, Completion completion)
     {
         int chunks = bodies.size() + (trailers.isEmpty() ? 0 : 1);
         int size = chunks * Layout.HTTP_DATA_CHUNK_SIZE + trailerBytes(trailers) + copiedBytes(bodies);
@@ -300,16 +312,16 @@ public final class SendOp extends NativeOp
         return new com.sun.jna.Pointer(chunksAddress());
     }
 
-    private static int trailerBytes(List<String[]> trailers)
+    private static int trailerBytes(HeaderList trailers)
     {
         int size = trailers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE + 8;
         for (int i = 0, n = trailers.size(); i < n; i++)
-            size += trailers.get(i)[0].length() + trailers.get(i)[1].length();
+            size += trailers.name(i).length() + trailers.valueLength(i);
         return size;
     }
 
     /** The trailers chunk after the data chunks: its HTTP_UNKNOWN_HEADER array and strings from {@code at}. */
-    private void putTrailers(List<String[]> trailers, int at)
+    private void putTrailers(HeaderList trailers, int at)
     {
         if (trailers.isEmpty())
             return;
@@ -320,15 +332,15 @@ public final class SendOp extends NativeOp
         at += trailers.size() * Layout.HTTP_UNKNOWN_HEADER_SIZE;
         for (int i = 0; i < trailers.size(); i++)
         {
-            String[] t = trailers.get(i);
-            if (t[0].length() > 0xFFFF || t[1].length() > 0xFFFF)
-                throw new IllegalArgumentException("trailer longer than 65535 bytes: " + t[0]);
+            String name = trailers.name(i);
+            if (name.length() > 0xFFFF || trailers.valueLength(i) > 0xFFFF)
+                throw new IllegalArgumentException("trailer longer than 65535 bytes: " + name);
             int u = PAYLOAD + array + i * Layout.HTTP_UNKNOWN_HEADER_SIZE;
             v.putLong(u + Layout.UNKNOWN_P_NAME, addr + at);
-            int nameLength = putLatin1(v, PAYLOAD + at, t[0]);
+            int nameLength = putLatin1(v, PAYLOAD + at, name);
             at += nameLength;
             v.putLong(u + Layout.UNKNOWN_P_RAW_VALUE, addr + at);
-            int valueLength = putLatin1(v, PAYLOAD + at, t[1]);
+            int valueLength = trailers.putValue(v, PAYLOAD + at, i);
             at += valueLength;
             v.putShort(u + Layout.UNKNOWN_NAME_LENGTH, (short)nameLength);
             v.putShort(u + Layout.UNKNOWN_RAW_VALUE_LENGTH, (short)valueLength);
@@ -346,7 +358,7 @@ public final class SendOp extends NativeOp
      *
      * @return the bytes written: the string's length
      */
-    private static int putLatin1(ByteBuffer v, int index, String s)
+    static int putLatin1(ByteBuffer v, int index, String s)
     {
         int n = s.length();
         for (int i = 0; i < n; i++)

@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -126,8 +125,7 @@ public class UseAfterHandoffTest
             client.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             long id = requestId.get(10, TimeUnit.SECONDS);
 
-            List<String[]> headers = new ArrayList<>();
-            headers.add(new String[]{"Content-Length", String.valueOf(BODY)});
+            HeaderList headers = new HeaderList().addNumber("Content-Length", BODY);
             CompletableFuture<Integer> headSent = new CompletableFuture<>();
             queue.sendResponse(id, Layout.HTTP_SEND_RESPONSE_FLAG_MORE_DATA, SendOp.response(200, "OK", headers, List.of(), (e, b) -> headSent.complete(e)));
             assertEquals(Layout.NO_ERROR, headSent.get(10, TimeUnit.SECONDS));
