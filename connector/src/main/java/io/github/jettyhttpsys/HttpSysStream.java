@@ -1212,7 +1212,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
      */
     void onDisconnect(long generation, int error)
     {
-        EofException eof = new EofException("HTTP.sys: client disconnected");
+        EofException eof;
         SendOp sending;
         long sendingIssue;
         SimpleOp body;
@@ -1222,6 +1222,12 @@ class HttpSysStream implements HttpStream, Runnable, Completion
         {
             if (_completed || generation != _generation)
                 return;
+            // The whole response is with HTTP.sys and no read waits: the final send's completion tells whether it
+            // went out, and is the request's last word. On HTTP/2 the wait of a stream completes as the stream ends
+            // (F-77), so a request that is answered is not failed after all by the end of its own stream.
+            if (_finalIssued && !_readPending)
+                return;
+            eof = new EofException("HTTP.sys: client disconnected");
             if (_failure == null)
                 _failure = eof;
             sending = _finalIssued ? null : _sending; // F-83: never cancel a final send in flight

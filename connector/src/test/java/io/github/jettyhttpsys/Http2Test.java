@@ -130,6 +130,11 @@ public class Http2Test
                     response.getHeaders().put(HttpHeader.CONNECTION, "close");
                     Content.Sink.write(response, true, "bye", callback);
                 }
+                case "/answered" ->
+                {
+                    request.addFailureListener(failures::add);
+                    Content.Sink.write(response, true, "ok", callback);
+                }
                 case "/park" ->
                 {
                     request.addFailureListener(x ->
@@ -321,6 +326,27 @@ public class Http2Test
         parkedCount.set(0);
         return "failures=" + failures.size() + " types=" + failures.stream().map(x -> x instanceof org.eclipse.jetty.io.EofException ? "eof" :
             x.getClass().getSimpleName()).distinct().toList();
+    }
+
+    @Test
+    public void theEndOfAnAnsweredStreamIsNoFailureOfItsRequest() throws Exception
+    {
+        // On HTTP/2 the disconnect wait of a stream completes as the stream ends (F-77), racing the completion of
+        // its final send: a request that was answered runs no failure listener, as on Jetty's own HTTP/2 server.
+        List<String> r = bothServers(base ->
+        {
+            failures.clear();
+            List<CompletableFuture<ContentResponse>> all = new ArrayList<>();
+            for (int i = 0; i < 300; i++)
+                all.add(new CompletableResponseListener(client.newRequest(base + "/answered").timeout(30, TimeUnit.SECONDS)).send());
+            int ok = 0;
+            for (CompletableFuture<ContentResponse> f : all)
+                ok += f.get(30, TimeUnit.SECONDS).getStatus() == 200 ? 1 : 0;
+            Thread.sleep(300);
+            return ok + " answered, failures " + failures;
+        });
+        assertEquals("300 answered, failures []", r.get(1), "HTTP.sys");
+        assertEquals(r.get(0), r.get(1), "as Jetty's own");
     }
 
     @Test
