@@ -74,6 +74,8 @@ public class HttpSysConnector extends AbstractNetworkConnector
     /** Recycled channels kept by idle connections, at most {@link #MAX_SPARE_CHANNELS}: a busy connection reuses its own. */
     private final java.util.concurrent.atomic.AtomicInteger _spareChannels = new java.util.concurrent.atomic.AtomicInteger();
     private static final int MAX_SPARE_CHANNELS = 256;
+    /** Streams of finished HTTP/2 and HTTP/3 requests with their channels, for the next ones (guarded by itself). */
+    private final java.util.ArrayDeque<HttpSysStream> _spareMultiplexed = new java.util.ArrayDeque<>();
     private org.eclipse.jetty.util.thread.ThreadPoolBudget.Lease _completionLease; // the pool's threads the completion loops take
     private ClientCertificateMode _clientCertificateMode = ClientCertificateMode.NEGOTIATED;
     private long _maxRequestBodySize = -1;
@@ -740,8 +742,35 @@ public class HttpSysConnector extends AbstractNetworkConnector
             _completionLease.close();
             _completionLease = null;
         }
+        synchronized (_spareMultiplexed)
+        {
+            _spareMultiplexed.clear();
+        }
         super.doStop();
         _httpConfiguration = null;
+    }
+
+    /** @return the stream (with its channel) of a finished HTTP/2 or HTTP/3 request, taken, or null */
+    private HttpSysStream takeMultiplexed()
+    {
+        synchronized (_spareMultiplexed)
+        {
+            return _spareMultiplexed.pollLast();
+        }
+    }
+
+    /**
+     * Keeps the stream of a finished HTTP/2 or HTTP/3 request, with its recycled channel, for the next such
+     * request: HTTP.sys gives each stream a connection of its own (F-77), so the connector keeps them, at most
+     * {@link #MAX_SPARE_CHANNELS}, newest first.
+     */
+    void offerMultiplexed(HttpSysStream stream)
+    {
+        synchronized (_spareMultiplexed)
+        {
+            if (_spareMultiplexed.size() < MAX_SPARE_CHANNELS && isRunning())
+                _spareMultiplexed.addLast(stream);
+        }
     }
 
     /**
@@ -847,21 +876,24 @@ public class HttpSysConnector extends AbstractNetworkConnector
                 connection = fresh;
                 created = true;
             }
-            // The stream the connection's last request gave back (HTTP/1.x, see HttpSysStream#offerWhenDone), or a new one.
-            stream = connection.takeStream();
+            // The stream and channel the connection's last request gave back (HTTP/1.x), or those of a finished
+            // HTTP/2 or HTTP/3 stream, which came with a connection of its own (F-77), or new ones; see
+            // HttpSysStream#offerWhenDone. The stream has its channel before anything (disconnect, idle sweep,
+            // stop) can find it.
+            boolean multiplexed = ResponseFraming.multiplexed(version);
+            stream = multiplexed ? takeMultiplexed() : connection.takeStream();
+            StreamMetaData meta = multiplexed ? (stream == null ? null : stream.meta()) : connection.takeChannel();
             if (stream == null)
-                stream = new HttpSysStream(connection);
-            stream.start(view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody, request.getContentLength(), wantsClose);
+                stream = new HttpSysStream(this);
+            stream.start(connection, view.requestId(), version, "HEAD".equals(request.getMethod()), hasBody, request.getContentLength(),
+                wantsClose);
             stream.identity(identity);
-            // The stream has its channel before anything (disconnect, idle sweep, stop) can find it: the
-            // one the connection's last request gave back (HTTP/1.x, see HttpSysStream#succeeded), or a new one.
-            StreamMetaData meta = connection.takeChannel();
             if (meta == null)
             {
                 meta = new StreamMetaData(connection);
                 meta.channel = _channelFactory.newHttpChannel(meta);
             }
-            meta.set(version, !wantsClose);
+            meta.set(connection, version, !wantsClose);
             channel = meta.channel;
             channel.setHttpStream(stream);
             stream.setChannel(meta);

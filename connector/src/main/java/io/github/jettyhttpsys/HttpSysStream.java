@@ -52,10 +52,11 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     private static final ByteBuffer LAST_CHUNK = ByteBuffer.wrap("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
 
     private final AutoLock _lock = new AutoLock();
-    private final HttpSysConnection _connection;
     private final HttpSysConnector _connector;
-    private final RequestQueue _queue;
-    // The request's own, set by start(): the object serves the requests of one HTTP/1.x connection in turn.
+    // The request's own, set by start(): the object serves the requests of one HTTP/1.x connection in turn, or
+    // HTTP/2 and HTTP/3 streams one after the other, each with a connection of its own (F-77).
+    private HttpSysConnection _connection;
+    private RequestQueue _queue;
     private long _requestId;
     private HttpVersion _version;
     private boolean _head;
@@ -104,22 +105,23 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     private long _idleTimeout;
     private volatile long _lastActivity;
 
-    /** A stream of the connection, for {@link #start} to give a request. */
-    HttpSysStream(HttpSysConnection connection)
+    /** A stream for {@link #start} to give a request. */
+    HttpSysStream(HttpSysConnector connector)
     {
-        _connection = connection;
-        _connector = connection.getHttpSysConnector();
-        _queue = _connector.getRequestQueue();
+        _connector = connector;
     }
 
     /**
      * Gives the stream its request: every per-request field is set here, for a new stream and for one a
      * connection's earlier request gave back (see {@link #offerWhenDone()}), so nothing of that request stays.
      */
-    HttpSysStream start(long requestId, HttpVersion version, boolean head, boolean hasBody, long contentLength, boolean requestWantsClose)
+    HttpSysStream start(HttpSysConnection connection, long requestId, HttpVersion version, boolean head, boolean hasBody, long contentLength,
+                        boolean requestWantsClose)
     {
         try (AutoLock ignored = _lock.lock())
         {
+            _connection = connection;
+            _queue = _connector.getRequestQueue();
             _requestId = requestId;
             _version = version;
             _head = head;
@@ -128,8 +130,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
             _maxBodySize = _connector.getMaxRequestBodySize();
             _idleTimeout = _connector.getIdleTimeout();
             _lastActivity = System.nanoTime();
-            _channel = null;
-            _meta = null;
+            _channel = null; // and _meta, by setChannel(); on HTTP/2 and HTTP/3 the last one comes with the stream, meta()
             _identity = null;
             _firstTask = null;
             _chunk = null;
@@ -980,7 +981,8 @@ class HttpSysStream implements HttpStream, Runnable, Completion
             // The next request of this connection runs on the same channel and with it the servlet layer's
             // per-channel objects, as on Jetty's own HTTP/1 connection; nothing of this stream reaches it.
             channel.recycle();
-            _connection.offerChannel(_meta);
+            if (!ResponseFraming.multiplexed(_version))
+                _connection.offerChannel(_meta); // on HTTP/2 and HTTP/3 it stays with this stream (offerWhenDone)
             try (AutoLock ignored = _lock.lock())
             {
                 _reusable = _quiet;
@@ -1002,14 +1004,26 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     private void offerWhenDone()
     {
         boolean offer;
+        boolean multiplexed;
         try (AutoLock ignored = _lock.lock())
         {
             offer = _reusable && _dispatched && _sendThread == null && !_offered;
             if (offer)
                 _offered = true;
+            multiplexed = ResponseFraming.multiplexed(_version);
         }
-        if (offer)
+        if (!offer)
+            return;
+        if (multiplexed)
+            _connector.offerMultiplexed(this); // with its channel: the next stream comes with a connection of its own
+        else
             _connection.offerStream(this);
+    }
+
+    /** @return the channel with its metadata this stream had last, kept with it on HTTP/2 and HTTP/3 */
+    StreamMetaData meta()
+    {
+        return _meta;
     }
 
     @Override
@@ -1033,7 +1047,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
             if (_completed)
                 return false;
             _completed = true;
-            recyclable = !_notified && _waking == 0 && _failure == null && !_bodyFailed && !_tunnel && !ResponseFraming.multiplexed(_version);
+            recyclable = !_notified && _waking == 0 && _failure == null && !_bodyFailed && !_tunnel;
             _quiet = recyclable && !_readPending && _sending == null;
             body = _bodyOp;
             bodyIssue = _bodyIssue;

@@ -107,6 +107,8 @@ public class Http2Test
                         request.isSecure() + "|" + request.getHttpURI().getAuthority(), callback);
                 }
                 case "/id" -> Content.Sink.write(response, true, request.getConnectionMetaData().getId(), callback);
+                case "/meta" -> Content.Sink.write(response, true, System.identityHashCode(request.getConnectionMetaData()) + " " +
+                    request.getConnectionMetaData().getId() + " " + request.getConnectionMetaData().getRemoteSocketAddress(), callback);
                 case "/stream" ->
                 {
                     // unknown length, several writes: HTTP.sys frames them into DATA (F-187)
@@ -326,6 +328,25 @@ public class Http2Test
         parkedCount.set(0);
         return "failures=" + failures.size() + " types=" + failures.stream().map(x -> x instanceof org.eclipse.jetty.io.EofException ? "eof" :
             x.getClass().getSimpleName()).distinct().toList();
+    }
+
+    @Test
+    public void aFinishedStreamsChannelServesTheNextStreamWithThatStreamsConnection() throws Exception
+    {
+        String base = startHttpSys();
+        Set<String> channels = new HashSet<>();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 30; i++)
+        {
+            ContentResponse response = client.newRequest(base + "/meta").timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(200, response.getStatus());
+            String[] meta = response.getContentAsString().split(" ");
+            channels.add(meta[0]);
+            ids.add(meta[1]);
+            assertTrue(meta[2].contains("127.0.0.1"), meta[2]);
+        }
+        assertEquals(30, ids.size(), "each stream has the connection id HTTP.sys gave it (F-77)");
+        assertTrue(channels.size() <= 5, "channels are recycled from stream to stream: " + channels.size() + " for 30");
     }
 
     @Test
