@@ -35,7 +35,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     private final AutoLock _lock = new AutoLock();
     private final HttpSysConnector _connector;
     private final long _connectionId;
-    private final String _id;
+    private volatile String _id;                                // made when first asked for (on HTTP/2: per stream, F-77)
     private final InetSocketAddress _local;
     private final InetSocketAddress _remote;
     private final boolean _secure;
@@ -70,7 +70,6 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         _version = version;
         _connector = connector;
         _connectionId = connectionId;
-        _id = connector.getConnectionIdPrefix() + Long.toHexString(connectionId);
         _local = local;
         _remote = remote;
         _secure = secure;
@@ -454,7 +453,10 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     @Override
     public String getId()
     {
-        return _id;
+        String id = _id;
+        if (id == null)
+            _id = id = _connector.getConnectionIdPrefix() + Long.toHexString(_connectionId); // the same text from any thread
+        return id;
     }
 
     @Override

@@ -120,6 +120,35 @@ public class HttpSysConnectorTest
     }
 
     @Test
+    public void eachConnectionHasItsOwnClientsAddress() throws Exception
+    {
+        start(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                Content.Sink.write(response, true, Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request) + " " +
+                    Request.getLocalAddr(request) + ":" + Request.getLocalPort(request), callback);
+                return true;
+            }
+        });
+        // Two connections, their requests in turn: the addresses a receive made for one are not the other's.
+        try (java.net.Socket a = new java.net.Socket("127.0.0.1", port); java.net.Socket b = new java.net.Socket("127.0.0.1", port))
+        {
+            RawHttp.Reader ra = new RawHttp.Reader(a.getInputStream());
+            RawHttp.Reader rb = new RawHttp.Reader(b.getInputStream());
+            for (int i = 0; i < 6; i++)
+            {
+                java.net.Socket s = i % 2 == 0 ? a : b;
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                RawHttp.Response r = RawHttp.readResponse(i % 2 == 0 ? ra : rb, "GET");
+                assertEquals("127.0.0.1:" + s.getLocalPort() + " 127.0.0.1:" + port, r.body(), "request " + i);
+            }
+        }
+    }
+
+    @Test
     public void postBodiesEchoedWithFixedAndChunkedLengths() throws Exception
     {
         start(new Handler.Abstract()

@@ -302,45 +302,73 @@ public final class HttpRequestView
 
     public InetSocketAddress remoteAddress()
     {
-        return address(buffer.getLong(Layout.REQ_ADDRESS));
+        return address(buffer.getLong(Layout.REQ_ADDRESS), _remote);
     }
 
     public InetSocketAddress localAddress()
     {
-        return address(buffer.getLong(Layout.REQ_ADDRESS + 8));
+        return address(buffer.getLong(Layout.REQ_ADDRESS + 8), _local);
     }
 
-    private InetSocketAddress address(long pointer)
+    /**
+     * The address this view made last for one of the two, kept with its raw bytes: an address is immutable, so
+     * the next request from the same one (every request for the local address; every HTTP/2 stream of one
+     * client connection, which HTTP.sys reports as a connection of its own, F-77) gets the same object.
+     */
+    private static final class Last
+    {
+        long family;   // family and port
+        long high;     // the address bytes
+        long low;
+        InetSocketAddress address;
+    }
+
+    private final Last _remote = new Last();
+    private final Last _local = new Last();
+
+    private InetSocketAddress address(long pointer, Last last)
     {
         if (pointer == 0)
             return null;
         int at = offset(pointer, 16);
         int family = Short.toUnsignedInt(buffer.getShort(at));
         int port = Short.toUnsignedInt(Short.reverseBytes(buffer.getShort(at + 2)));
-        byte[] addr;
+        long key = ((long)family << 16) | port;
+        long high;
+        long low;
         if (family == Layout.AF_INET)
         {
-            addr = new byte[4];
-            buffer.get(at + 4, addr);
+            high = Integer.toUnsignedLong(buffer.getInt(at + 4));
+            low = 0;
         }
         else if (family == Layout.AF_INET6)
         {
             offset(pointer, 28);
-            addr = new byte[16];
-            buffer.get(at + 8, addr);
+            high = buffer.getLong(at + 8);
+            low = buffer.getLong(at + 16);
         }
         else
         {
             return null;
         }
+        if (last.address != null && last.family == key && last.high == high && last.low == low)
+            return last.address;
+        byte[] addr = new byte[family == Layout.AF_INET ? 4 : 16];
+        buffer.get(family == Layout.AF_INET ? at + 4 : at + 8, addr);
+        InetSocketAddress address;
         try
         {
-            return new InetSocketAddress(InetAddress.getByAddress(addr), port);
+            address = new InetSocketAddress(InetAddress.getByAddress(addr), port);
         }
         catch (UnknownHostException x)
         {
             return null;
         }
+        last.family = key;
+        last.high = high;
+        last.low = low;
+        last.address = address;
+        return address;
     }
 
     private String string(long pointer, int len, Charset charset)
