@@ -132,19 +132,29 @@ public class HttpSysConnectorTest
                 return true;
             }
         });
-        // Two connections, their requests in turn: the addresses a receive made for one are not the other's.
-        try (java.net.Socket a = new java.net.Socket("127.0.0.1", port); java.net.Socket b = new java.net.Socket("127.0.0.1", port))
+        // Connections one after the other from the same host, other ports; then their requests again in turn: the
+        // addresses a receive made for one connection are never another's.
+        List<java.net.Socket> sockets = new java.util.ArrayList<>();
+        try
         {
-            RawHttp.Reader ra = new RawHttp.Reader(a.getInputStream());
-            RawHttp.Reader rb = new RawHttp.Reader(b.getInputStream());
-            for (int i = 0; i < 6; i++)
+            for (int round = 0; round < 2; round++)
             {
-                java.net.Socket s = i % 2 == 0 ? a : b;
-                s.setSoTimeout(10_000);
-                s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                RawHttp.Response r = RawHttp.readResponse(i % 2 == 0 ? ra : rb, "GET");
-                assertEquals("127.0.0.1:" + s.getLocalPort() + " 127.0.0.1:" + port, r.body(), "request " + i);
+                for (int i = 0; i < 12; i++)
+                {
+                    if (round == 0)
+                        sockets.add(new java.net.Socket("127.0.0.1", port));
+                    java.net.Socket s = sockets.get(i);
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    RawHttp.Response r = RawHttp.readResponse(new RawHttp.Reader(s.getInputStream()), "GET");
+                    assertEquals("127.0.0.1:" + s.getLocalPort() + " 127.0.0.1:" + port, r.body(), "connection " + i + ", round " + round);
+                }
             }
+        }
+        finally
+        {
+            for (java.net.Socket s : sockets)
+                s.close();
         }
     }
 
