@@ -997,9 +997,9 @@ class HttpSysStream implements HttpStream, Runnable, Completion
      * (no read or send in flight, so no completion of this request can come later), its first dispatch
      * returned, and no thread is inside {@link #send} for it. Whichever ends last gives it: before that, one
      * of them may still touch these fields, which the next request's {@link #start} sets anew.
-     * Notifications cannot reach the next request by mistake: a disconnect's list is made when the
-     * connection is marked disconnected, after which no stream is kept ({@link HttpSysConnection#offerStream}),
-     * and the idle check decides under the lock on the stream's current request.
+     * Notifications cannot reach the next request by mistake: a disconnect, the idle sweep, a close and a stop
+     * act through a {@link Handle}, which names the request it was made for; and no stream is kept by a
+     * connection marked disconnected ({@link HttpSysConnection#offerStream}).
      */
     private void offerWhenDone()
     {
