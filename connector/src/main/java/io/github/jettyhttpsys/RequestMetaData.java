@@ -24,6 +24,9 @@ import org.eclipse.jetty.util.HostPort;
  */
 final class RequestMetaData
 {
+    /** The known fields of the request being made, per thread (see {@link #from}). */
+    private static final ThreadLocal<HttpField[]> KNOWN = ThreadLocal.withInitial(() -> new HttpField[Layout.HttpHeaderRequestMaximum]);
+
     private RequestMetaData()
     {
     }
@@ -40,27 +43,40 @@ final class RequestMetaData
      */
     static MetaData.Request from(HttpRequestView view, HttpVersion version, HttpConfiguration config, HttpField[] cache)
     {
-        // Sized to the request's fields: the metadata keeps the builder's array as its immutable fields.
-        HttpFields.Mutable fields = HttpFields.build(view.knownHeaderCount() + view.unknownHeaderCount());
+        // One pass over the known slots into this thread's list, then a builder sized to the request's fields:
+        // the metadata keeps the builder's array as its immutable fields.
+        HttpField[] known = KNOWN.get();
+        int count = 0;
         long contentLength = -1;
         HostPortHttpField host = null;
-        for (int i = 0; i < Layout.HttpHeaderRequestMaximum; i++)
+        HttpFields.Mutable fields;
+        try
         {
-            HttpField field = cache == null ? null : cache[i];
-            if (field == null || !view.knownHeaderIs(i, field.getValue()))
+            for (int i = 0; i < Layout.HttpHeaderRequestMaximum; i++)
             {
-                String value = view.knownHeader(i);
-                if (value == null)
-                    continue;
-                field = i == Layout.HttpHeaderHost ? hostField(value) : new HttpField(Layout.requestHeaderName(i), value);
-                if (cache != null)
-                    cache[i] = field;
+                HttpField field = cache == null ? null : cache[i];
+                if (field == null || !view.knownHeaderIs(i, field.getValue()))
+                {
+                    String value = view.knownHeader(i);
+                    if (value == null)
+                        continue;
+                    field = i == Layout.HttpHeaderHost ? hostField(value) : new HttpField(Layout.requestHeaderName(i), value);
+                    if (cache != null)
+                        cache[i] = field;
+                }
+                if (i == Layout.HttpHeaderHost)
+                    host = (HostPortHttpField)field;
+                known[count++] = field;
+                if (i == Layout.HttpHeaderContentLength)
+                    contentLength = contentLength(field.getValue());
             }
-            if (i == Layout.HttpHeaderHost)
-                host = (HostPortHttpField)field;
-            fields.add(field);
-            if (i == Layout.HttpHeaderContentLength)
-                contentLength = contentLength(field.getValue());
+            fields = HttpFields.build(count + view.unknownHeaderCount());
+            for (int k = 0; k < count; k++)
+                fields.add(known[k]);
+        }
+        finally
+        {
+            java.util.Arrays.fill(known, 0, count, null);
         }
         for (int i = 0; i < view.unknownHeaderCount(); i++)
             fields.add(view.unknownHeaderName(i), view.unknownHeaderValue(i));

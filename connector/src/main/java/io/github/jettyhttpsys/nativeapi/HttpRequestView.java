@@ -244,16 +244,6 @@ public final class HttpRequestView
         return string(p, Short.toUnsignedInt(buffer.getShort(at + Layout.KNOWN_RAW_VALUE_LENGTH)), StandardCharsets.ISO_8859_1);
     }
 
-    /** @return how many known headers the request has */
-    public int knownHeaderCount()
-    {
-        int n = 0;
-        for (int id = 0; id < Layout.HttpHeaderRequestMaximum; id++)
-            if (buffer.getLong(Layout.REQ_HEADERS + Layout.HEADERS_KNOWN + id * Layout.HTTP_KNOWN_HEADER_SIZE + Layout.KNOWN_P_RAW_VALUE) != 0)
-                n++;
-        return n;
-    }
-
     /**
      * @return whether the known header is present with exactly this value (its raw bytes read as
      * ISO-8859-1), compared in place: nothing is allocated
