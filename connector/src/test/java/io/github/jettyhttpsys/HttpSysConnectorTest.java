@@ -122,7 +122,7 @@ public class HttpSysConnectorTest
     @Test
     public void eachConnectionHasItsOwnClientsAddress() throws Exception
     {
-        start(new Handler.Abstract()
+        java.util.function.Supplier<Handler> addresses = () -> new Handler.Abstract()
         {
             @Override
             public boolean handle(Request request, Response response, Callback callback)
@@ -131,10 +131,38 @@ public class HttpSysConnectorTest
                     Request.getLocalAddr(request) + ":" + Request.getLocalPort(request), callback);
                 return true;
             }
-        });
-        // Connections one after the other from the same host, other ports; then their requests again in turn: the
-        // addresses a receive made for one connection are never another's.
+        };
+        start(addresses.get());
+        String httpSys = addressesSeen(port);
+        // The same case against Jetty's own connector.
+        Server jetty = new Server();
+        org.eclipse.jetty.server.ServerConnector serverConnector = new org.eclipse.jetty.server.ServerConnector(jetty);
+        serverConnector.setHost("127.0.0.1");
+        jetty.addConnector(serverConnector);
+        jetty.setHandler(addresses.get());
+        jetty.start();
+        String own;
+        try
+        {
+            own = addressesSeen(serverConnector.getLocalPort());
+        }
+        finally
+        {
+            jetty.stop();
+        }
+        assertEquals("24 requests, each with its own connection's addresses", own, "ServerConnector");
+        assertEquals(own, httpSys, "HttpSysConnector as ServerConnector");
+    }
+
+    /**
+     * Connections one after the other from the same host, other ports; then their requests again in turn: the
+     * addresses a receive made for one connection must never be another's.
+     */
+    private static String addressesSeen(int port) throws Exception
+    {
         List<java.net.Socket> sockets = new java.util.ArrayList<>();
+        StringBuilder wrong = new StringBuilder();
+        int requests = 0;
         try
         {
             for (int round = 0; round < 2; round++)
@@ -147,7 +175,11 @@ public class HttpSysConnectorTest
                     s.setSoTimeout(10_000);
                     s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                     RawHttp.Response r = RawHttp.readResponse(new RawHttp.Reader(s.getInputStream()), "GET");
-                    assertEquals("127.0.0.1:" + s.getLocalPort() + " 127.0.0.1:" + port, r.body(), "connection " + i + ", round " + round);
+                    String expected = "127.0.0.1:" + s.getLocalPort() + " 127.0.0.1:" + port;
+                    requests++;
+                    if (r == null || !expected.equals(r.body()))
+                        wrong.append("; connection ").append(i).append(", round ").append(round).append(": ")
+                            .append(r == null ? "no response" : r.body()).append(" instead of ").append(expected);
                 }
             }
         }
@@ -156,6 +188,7 @@ public class HttpSysConnectorTest
             for (java.net.Socket s : sockets)
                 s.close();
         }
+        return requests + " requests, " + (wrong.length() == 0 ? "each with its own connection's addresses" : "wrong" + wrong);
     }
 
     @Test
