@@ -38,6 +38,7 @@ public class FaultInjectionTest
     private HttpClient client;
     private int port;
     private int hangs;
+    private final StringBuilder hung = new StringBuilder();
 
     @BeforeEach
     public void needsEmulator()
@@ -151,15 +152,27 @@ public class FaultInjectionTest
             }
             catch (java.util.concurrent.TimeoutException x)
             {
-                hangs++; // the client had to give up: the failure did not reach it
+                hung(path); // the client had to give up: the failure did not reach it
             }
             catch (java.util.concurrent.ExecutionException x)
             {
                 // a failed request is allowed under faults (and /abort always fails)
                 if (x.getCause() instanceof java.util.concurrent.TimeoutException)
-                    hangs++;
+                    hung(path);
             }
         }
+    }
+
+    /** Records a hung request with what the server holds at that moment, for the assertion's message. */
+    private void hung(String path)
+    {
+        hangs++;
+        hung.append("\n").append(path).append(" hung; active requests ").append(connector.getActiveRequests())
+            .append(", tracked connections ").append(connector.getTrackedConnections())
+            .append(", emulator ").append(HttpEmu.counters()).append('\n')
+            .append(connector.dump());
+        for (HttpSysStream s : connector.activeStreams())
+            hung.append(s).append(" of ").append(s.getChannel()).append('\n');
     }
 
     @ParameterizedTest(name = "{0} fails {2}x with {1}")
@@ -195,7 +208,7 @@ public class FaultInjectionTest
         long lines = captured.toString(StandardCharsets.UTF_8).lines()
             .filter(l -> l.contains(function) && (l.contains(":WARN") || l.contains(":ERROR"))).count();
         assertTrue(lines <= 1, lines + " log lines for " + count + " failures of " + function + ":\n" + captured);
-        assertEquals(0, hangs, "requests that hung under faults of " + function);
+        assertEquals(0, hangs, "requests that hung under faults of " + function + " (" + count + "x, error " + error + "):" + hung);
         String base = "http://127.0.0.1:" + port;
         for (int i = 0; i < 20; i++)
         {
