@@ -171,7 +171,7 @@ final class RawHttp
             if (!line.startsWith("HTTP/1."))
                 throw new IOException("not a status line: " + line);
             String h;
-            while (!(h = in.line()).isEmpty())
+            while (!(h = in.required()).isEmpty())
             {
                 int colon = h.indexOf(':');
                 r.headers.add(colon < 0 ? new String[]{h, ""} : new String[]{h.substring(0, colon), h.substring(colon + 1).trim()});
@@ -188,15 +188,17 @@ final class RawHttp
                 while (true)
                 {
                     String size = in.line();
+                    if (size == null)
+                        throw new IOException("connection ended inside a chunked body");
                     int n = Integer.parseInt(size.split(";")[0].trim(), 16);
                     if (n == 0)
                         break;
                     body.write(in.bytes(n));
-                    if (!in.line().isEmpty())
+                    if (!in.required().isEmpty())
                         throw new IOException("chunk not followed by CRLF");
                 }
                 String t;
-                while (!(t = in.line()).isEmpty())
+                while (!(t = in.required()).isEmpty())
                 {
                     int colon = t.indexOf(':');
                     r.trailers.add(new String[]{t.substring(0, colon), t.substring(colon + 1).trim()});
@@ -252,6 +254,15 @@ final class RawHttp
             if (b.length() == 0)
                 return null;
             throw new IOException("connection ended inside a line: " + b);
+        }
+
+        /** A line the message must still have: the connection ending before it is a failure. */
+        String required() throws IOException
+        {
+            String line = line();
+            if (line == null)
+                throw new IOException("connection ended inside a response");
+            return line;
         }
 
         byte[] bytes(int n) throws IOException
