@@ -283,6 +283,7 @@ public class BenchServer
             if (HttpEmu.isAvailable())
             {
                 sb.append("apicalls ").append(HttpEmu.totalCalls() - HttpEmu.callCount("GetQueuedCompletionStatusEx")).append('\n');
+                sb.append("bodyreads ").append(HttpEmu.callCount("HttpReceiveRequestEntityBody")).append('\n');
                 HttpEmu.Counters counters = HttpEmu.counters();
                 sb.append("emubuffered ").append(counters.bufferedBytes()).append('\n');
                 sb.append("connections ").append(counters.connections()).append('\n');
