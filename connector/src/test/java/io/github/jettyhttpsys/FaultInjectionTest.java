@@ -206,7 +206,6 @@ public class FaultInjectionTest
             .append(connector.dump());
         for (HttpSysStream s : connector.activeStreams())
             hung.append(s).append(" of ").append(s.getChannel()).append('\n');
-        hung.append(client.dump());
     }
 
     @ParameterizedTest(name = "{0} fails {2}x with {1}")
