@@ -100,7 +100,7 @@ static void op_release_given(op *o)
 }
 
 /* Strict mode: a receive buffer beyond what was written holds nothing the caller may read. */
-static void poison_tail(void *buf, size_t len, size_t used)
+void emu_poison_tail(void *buf, size_t len, size_t used)
 {
     if (emu_strict() && used < len) emu_poison((char *)buf + used, len - used);
 }
@@ -484,7 +484,7 @@ static ULONG deliver(req *r, ULONG flags, void *buf, ULONG len, ULONG *used)
     if (c->closed || c->cur != r) return ERROR_CONNECTION_INVALID; /* r was freed (bad chunking) */
     /* The caller's buffer is written here, when the receive completes, never while it is pending. */
     ULONG err = emu_fill_request(r, flags, buf, len, used, &taken);
-    poison_tail(buf, len, err == ERROR_MORE_DATA ? sizeof(HTTP_REQUEST_V1) : *used);
+    emu_poison_tail(buf, len, err == ERROR_MORE_DATA ? sizeof(HTTP_REQUEST_V1) : *used);
     if (err == ERROR_MORE_DATA) {
         req_unqueue(r);
         r->state = R_BOUND;
@@ -539,7 +539,7 @@ void emu_req_deliver_body(req *r)
             break;
         r->body_ops = o->next;
         memcpy(o->buf, r->body + r->body_off, n); /* written at completion only */
-        poison_tail(o->buf, o->len, n);
+        emu_poison_tail(o->buf, o->len, n);
         emu_body_consume(r, n);
         emu_op_complete(o, NO_ERROR, (ULONG)n, 0);
     }
@@ -1208,11 +1208,22 @@ EMU_EXPORT ULONG HttpReceiveRequestEntityBody(HANDLE h, HTTP_REQUEST_ID id, ULON
         /* F-45: what has arrived, up to the buffer, without waiting for more. */
         size_t n = r->body_len < len ? r->body_len : len;
         memcpy(buf, r->body + r->body_off, n);
-        poison_tail(buf, len, n);
+        emu_poison_tail(buf, len, n);
         emu_body_consume(r, n);
         emu_conn_process(r->c);
         err = op_inline(o, NO_ERROR, (ULONG)n, bytes);
         goto out;
+    }
+    if (r->body_ops == NULL && !(flags & HTTP_RECEIVE_REQUEST_ENTITY_BODY_FLAG_FILL_BUFFER) && emu_body_direct(r)) {
+        /* F-45: bytes already in the socket come straight into the caller's buffer, inline. None there
+         * (or the client's FIN or reset): the read pends and the loop finds out. */
+        ssize_t n = emu_body_recv(r, buf, len);
+        if (n > 0) {
+            emu_poison_tail(buf, len, (size_t)n);
+            emu_conn_process(r->c);
+            err = op_inline(o, NO_ERROR, (ULONG)n, bytes);
+            goto out;
+        }
     }
     op **pp = &r->body_ops;
     while (*pp) pp = &(*pp)->next;

@@ -491,6 +491,36 @@ uint64_t emu_body_bytes_waiting(const req *r)
     return off;
 }
 
+/* A pending body of known length on a plain HTTP/1.x connection with nothing buffered: HTTP.sys copies
+ * such bytes once, from the network into the caller's buffer (F-45), and so does this: the socket is read
+ * straight into the read's buffer, on the caller's thread when bytes are there, else on the loop's. */
+int emu_body_direct(const req *r)
+{
+    const conn *c = r->c;
+    return r->body_kind == BODY_LENGTH && r->state == R_ACTIVE && !r->body_complete && r->body_len == 0 &&
+           c->cur == r && c->in_len == 0 && c->ssl == NULL && c->h2 == NULL && c->h2parent == NULL &&
+           !c->closing && !c->closed && !c->peer_fin;
+}
+
+/* n bytes of r's body came off the socket */
+static void body_arrived(req *r, size_t n)
+{
+    r->c->last_activity = r->body_activity = emu_now();
+    r->bytes_received += (uint64_t)n;
+    if (r->body_kind == BODY_LENGTH) {
+        r->body_left -= (uint64_t)n;
+        if (r->body_left == 0) r->body_complete = 1;
+    }
+}
+
+ssize_t emu_body_recv(req *r, void *buf, size_t len)
+{
+    if (len > r->body_left) len = (size_t)r->body_left;
+    ssize_t n = recv(r->c->fd, buf, len, 0);
+    if (n > 0) body_arrived(r, (size_t)n);
+    return n;
+}
+
 void emu_conn_feed(conn *c)
 {
     if (!c->closed && c->cur && !c->cur->body_complete && c->in_len > 0) conn_feed_body(c);
@@ -569,6 +599,8 @@ void emu_conn_process(conn *c)
     if (c->closed) return;
     /* Read while there is room: a full input buffer or body buffer pauses the client (back-pressure). */
     int want = c->closing || (c->in_len < IN_BUFFER_MAX && (c->cur == NULL || c->cur->body_len < BODY_BUFFER_MAX));
+    /* Direct body reads: the bytes wait in the socket until the application reads (back-pressure, F-45). */
+    if (c->cur && c->cur->body_ops == NULL && emu_body_direct(c->cur)) want = 0;
     if (c->cur && c->cur->body_complete && c->in_len >= IN_BUFFER_MAX) want = 0;
     if (c->peer_fin && !c->closing) want = 0; /* nothing more comes; a reset still shows as EPOLLERR */
     conn_set_reading(c, want);
@@ -635,33 +667,47 @@ static void conn_on_readable_inner(conn *c)
             return;
         }
         req *r = c->cur;
-        if (r != NULL && c->in_len == 0 && (r->body_kind == BODY_LENGTH || r->body_kind == BODY_OPAQUE) &&
-            !r->body_complete && (r->state == R_ACTIVE || r->state == R_FINAL) && r->body_cap >= BODY_BUFFER_MAX) {
+        char *dst = NULL;
+        size_t room = 0;
+        op *direct = NULL;
+        if (r != NULL && emu_body_direct(r) &&
+            (r->body_ops == NULL || !(r->body_ops->flags & HTTP_RECEIVE_REQUEST_ENTITY_BODY_FLAG_FILL_BUFFER))) {
+            /* F-45: straight into the waiting read's buffer */
+            direct = r->body_ops;
+            if (direct == NULL) { conn_set_reading(c, 0); return; } /* no reader: the bytes wait in the socket */
+            dst = direct->buf;
+            room = direct->len;
+        } else if (r != NULL && c->in_len == 0 && (r->body_kind == BODY_LENGTH || r->body_kind == BODY_OPAQUE) &&
+                   !r->body_complete && (r->state == R_ACTIVE || r->state == R_FINAL) && r->body_cap >= BODY_BUFFER_MAX) {
             /* A body of known length, or an opaque stream, goes straight into the body buffer: one copy less;
              * a full buffer stops reading the socket, so a client the application does not read is held back. */
             if (r->body_off > 0 && r->body_off + r->body_len == r->body_cap) {
                 memmove(r->body, r->body + r->body_off, r->body_len);
                 r->body_off = 0;
             }
-            size_t room = r->body_cap - r->body_off - r->body_len;
+            room = r->body_cap - r->body_off - r->body_len;
             if (r->state == R_FINAL) room = r->body_cap; /* draining (F-49): overwrite */
             if (r->body_kind == BODY_LENGTH && room > r->body_left) room = (size_t)r->body_left;
             if (r->body_kind == BODY_OPAQUE && r->state == R_ACTIVE && r->body_len >= BODY_BUFFER_MAX) room = 0;
             if (room == 0) { conn_set_reading(c, 0); return; }
-            char *end = r->state == R_FINAL ? r->body : r->body + r->body_off + r->body_len;
-            ssize_t n = conn_recv(c, end, room);
+            dst = r->state == R_FINAL ? r->body : r->body + r->body_off + r->body_len;
+        }
+        if (dst != NULL) {
+            ssize_t n = direct ? emu_body_recv(r, dst, room) : conn_recv(c, dst, room);
             if (n > 0) {
-                c->last_activity = r->body_activity = emu_now();
-                r->bytes_received += (uint64_t)n;
-                if (r->body_kind == BODY_LENGTH) {
-                    r->body_left -= (uint64_t)n;
-                    if (r->body_left == 0) r->body_complete = 1;
-                }
-                if (r->state == R_FINAL) {
-                    if (r->body_complete && r->sends_pending == 0) emu_req_finished_send(r); /* drain done */
+                if (direct) {
+                    r->body_ops = direct->next;
+                    emu_poison_tail(dst, room, (size_t)n);
+                    emu_op_complete(direct, NO_ERROR, (ULONG)n, 0);
+                    emu_req_deliver_body(r); /* EOF to reads queued behind it once the body is complete */
                 } else {
-                    r->body_len += (size_t)n;
-                    emu_req_deliver_body(r);
+                    body_arrived(r, (size_t)n);
+                    if (r->state == R_FINAL) {
+                        if (r->body_complete && r->sends_pending == 0) emu_req_finished_send(r); /* drain done */
+                    } else {
+                        r->body_len += (size_t)n;
+                        emu_req_deliver_body(r);
+                    }
                 }
                 if (c->closed) return;
                 emu_conn_process(c);

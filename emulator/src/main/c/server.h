@@ -296,6 +296,9 @@ void emu_conn_account(conn *c);
 void emu_conn_process(conn *c);
 void emu_conn_feed(conn *c); /* moves arrived body bytes of the current request into its body buffer */
 uint64_t emu_body_bytes_waiting(const req *r); /* wire bytes of r's body still in the input buffer (F-42) */
+int emu_body_direct(const req *r);   /* r's body is read from the socket straight into the application's buffer */
+ssize_t emu_body_recv(req *r, void *buf, size_t len); /* recv() of r's body, at most what is left of it */
+void emu_poison_tail(void *buf, size_t len, size_t used); /* strict mode: a receive buffer's unwritten part */
 void emu_conn_reject(conn *c, int status_or_reset); /* 0 = reset */
 /* A response of the emulator's own that keeps the connection unless close (auth.c's intermediate legs). */
 void emu_conn_own_response(conn *c, const char *data, size_t len, int close);

@@ -426,6 +426,104 @@ static void test_limits_and_basic_verbosity(void)
     close_srv(&s);
 }
 
+/* F-45: a body of known length is read from the socket straight into the caller's buffer: bytes the
+ * application has not asked for stay with the client's connection, each read gets what is there up to its
+ * buffer (inline when something is), a pipelined request behind the body is not swallowed, and a client
+ * that goes away mid-body while nobody reads fails the next read (F-184). */
+static void test_body_direct(void)
+{
+    srv s;
+    open_srv(&s, 0);
+    add_url(s.group, "http://+:%d/", s.tcp, 0, NO_ERROR);
+    char req[512], resp[2048];
+    static char body[70000], got[70000];
+    for (size_t i = 0; i < sizeof(body); i++) body[i] = (char)('a' + (i * 7 + i / 251) % 26);
+    int c = client_connect(s.tcp);
+    snprintf(req, sizeof(req), "POST /d HTTP/1.1\r\nHost: a:%d\r\nContent-Length: %zu\r\n\r\n", s.tcp, sizeof(body));
+    client_send(c, req);
+    HTTP_REQUEST *r = recv_sync(&s);
+    if (r) {
+        HTTP_REQUEST_ID id = r->RequestId;
+        CHECK_EQ(send(c, body, 1000, 0), 1000);
+        usleep(100000);
+        HTTP_EMU_COUNTERS k;
+        CHECK_EQ(HttpEmuGetCounters(&k, sizeof(k)), NO_ERROR);
+        CHECK_EQ(k.BufferedBytes, 0); /* nobody reads: the bytes wait in the socket, not in a copy */
+        ULONG n = 0;
+        CHECK_EQ(HttpReceiveRequestEntityBody(s.queue, id, 0, got, 600, &n, NULL), NO_ERROR);
+        CHECK_EQ(n, 600); /* inline, up to the buffer */
+        CHECK_EQ(HttpReceiveRequestEntityBody(s.queue, id, 0, got + 600, sizeof(got), &n, NULL), NO_ERROR);
+        CHECK_EQ(n, 400); /* what is there, without waiting for more */
+        size_t off = 1000;
+        /* nothing there: the read pends and completes when bytes come */
+        OVERLAPPED ov;
+        memset(&ov, 0, sizeof(ov));
+        CHECK_EQ(HttpReceiveRequestEntityBody(s.queue, id, 0, got + off, sizeof(got) - off, NULL, &ov), ERROR_IO_PENDING);
+        CHECK_EQ(send(c, body + off, 5000, 0), 5000);
+        ULONG bytes = 0, st = 1;
+        CHECK(take_completion(s.port, &bytes, &st, 2000) == &ov);
+        CHECK_EQ(st, NO_ERROR);
+        CHECK(bytes > 0 && bytes <= 5000);
+        off += bytes;
+        /* the rest of the body and a pipelined request behind it, in one piece */
+        size_t rest = sizeof(body) - 6000;
+        snprintf(req, sizeof(req), "GET /after HTTP/1.1\r\nHost: a:%d\r\n\r\n", s.tcp);
+        static char wire[70000 + 512];
+        memcpy(wire, body + 6000, rest);
+        memcpy(wire + rest, req, strlen(req));
+        size_t w = 0, wn = rest + strlen(req);
+        while (w < wn) {
+            ssize_t x = send(c, wire + w, wn - w, 0);
+            if (x <= 0) break;
+            w += (size_t)x;
+        }
+        CHECK_EQ(w, wn);
+        ULONG rc = NO_ERROR;
+        for (int i = 0; i < 1000 && rc == NO_ERROR; i++) {
+            n = 0;
+            rc = HttpReceiveRequestEntityBody(s.queue, id, 0, got + off, off < sizeof(got) ? (ULONG)(sizeof(got) - off) : 16, &n, NULL);
+            if (rc == NO_ERROR) off += n;
+        }
+        CHECK_EQ(rc, ERROR_HANDLE_EOF);
+        CHECK_EQ(off, sizeof(body));
+        CHECK(memcmp(got, body, sizeof(body)) == 0);
+        CHECK_EQ(send_body(&s, id, "ok", 0, 1), NO_ERROR);
+        r = recv_sync(&s);
+        if (r) {
+            CHECK(strcmp(r->pRawUrl, "/after") == 0);
+            CHECK_EQ(send_body(&s, r->RequestId, "two", 0, 1), NO_ERROR);
+        }
+        client_read(c, resp, sizeof(resp), 300);
+        CHECK(strstr(resp, "\r\n\r\nokHTTP/1.1 200") != NULL);
+    }
+    client_close(c);
+    /* FIN and RST mid-body while the application does not read: the next read fails (F-184). */
+    for (int reset = 0; reset < 2; reset++) {
+        c = client_connect(s.tcp);
+        snprintf(req, sizeof(req), "POST /cut HTTP/1.1\r\nHost: a:%d\r\nContent-Length: 100\r\n\r\n", s.tcp);
+        client_send(c, req);
+        r = recv_sync(&s);
+        if (r) {
+            HTTP_REQUEST_ID id = r->RequestId;
+            client_send(c, "0123456789");
+            usleep(50000);
+            if (reset) client_reset(c);
+            else client_fin(c);
+            usleep(100000);
+            ULONG n = 0, rc = NO_ERROR;
+            size_t total = 0;
+            for (int i = 0; i < 10 && rc == NO_ERROR; i++) {
+                rc = HttpReceiveRequestEntityBody(s.queue, id, 0, got, sizeof(got), &n, NULL);
+                if (rc == NO_ERROR) total += n;
+            }
+            CHECK(rc != NO_ERROR && rc != ERROR_HANDLE_EOF);
+            CHECK(total <= 10);
+        }
+        if (!reset) client_close(c);
+    }
+    close_srv(&s);
+}
+
 int main(void)
 {
     test_short_buffer_and_pipelining();
@@ -435,6 +533,7 @@ int main(void)
     test_timeouts();
     test_drain_header_wait_and_skip_mode();
     test_limits_and_basic_verbosity();
+    test_body_direct();
     CHECK(counters_zero(3000));
     return finish();
 }
