@@ -7,8 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
-D=10; IDLE=10000; DISC=1000; BURST=5000
-[ $QUICK = 1 ] && { D=3; IDLE=1000; DISC=200; BURST=500; }
+D=10; IDLE=10000; DISC=1000; BURST=5000; WARM=10
+[ $QUICK = 1 ] && { D=3; IDLE=1000; DISC=200; BURST=500; WARM=2; }
+# WARM: seconds of the first scenario's own load before it is measured, on every peer, so a JVM is measured once
+# its JIT compiler has compiled the request path (a second of it left the compiler busy for most of the run).
 OUT=$ROOT/benchmarks/target/results; mkdir -p "$OUT"; RES=$OUT/results.txt; : > "$RES"
 
 command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk; }
@@ -95,7 +97,7 @@ PORT=18400
 for peer in jetty httpsys raw; do
   PORT=$((PORT + 1)); start_peer $peer $PORT
   URL=http://127.0.0.1:$PORT
-  wrk -t2 -c20 -d1s "$URL/hello" > /dev/null 2>&1 || true   # warm-up
+  wrk -t2 -c50 -d${WARM}s "$URL/hello" > /dev/null 2>&1 || true   # warm-up
   [ $peer = httpsys ] && c0=$(stat $PORT apicalls)
   [ $peer != raw ] && a0=$(stat $PORT allocated)
   cpu_before $peer $PORT
@@ -136,7 +138,7 @@ openssl pkcs12 -export -in "$OUT/tls.crt" -inkey "$OUT/tls.key" -out "$OUT/tls.p
 for peer in jetty-tls httpsys-tls; do
   PORT=$((PORT + 1))
   if [ $peer = jetty-tls ]; then start_peer $peer $PORT "$OUT/tls.p12"; else start_peer $peer $PORT "$OUT/tls.pem"; fi
-  wrk -t2 -c20 -d1s "https://127.0.0.1:$PORT/hello" > /dev/null 2>&1 || true   # warm-up
+  wrk -t2 -c50 -d${WARM}s "https://127.0.0.1:$PORT/hello" > /dev/null 2>&1 || true   # warm-up
   wrk_run $peer s5 -t2 -c50 -d${D}s "https://127.0.0.1:$PORT/hello"
   stop_peer
 done
@@ -153,7 +155,7 @@ h2_run() { # peer url
 for peer in jetty-h2 httpsys-tls; do
   PORT=$((PORT + 1))
   if [ $peer = jetty-h2 ]; then start_peer $peer $PORT "$OUT/tls.p12"; else start_peer $peer $PORT "$OUT/tls.pem"; fi
-  h2load -n 2000 -c 4 -m 4 "https://127.0.0.1:$PORT/hello" > /dev/null 2>&1 || true   # warm-up
+  h2load -n $((WARM * 15000)) -c 10 -m 10 -t 2 "https://127.0.0.1:$PORT/hello" > /dev/null 2>&1 || true   # warm-up
   h2_run $([ $peer = jetty-h2 ] && echo jetty-h2 || echo httpsys-h2) "https://127.0.0.1:$PORT/hello"
   stop_peer
 done
@@ -165,7 +167,7 @@ trap - EXIT
   echo "meta.java=$(java -version 2>&1 | head -1)"
   echo "meta.wrk=$(wrk -v 2>&1 | head -1 | cut -c1-40)"
   echo "meta.h2load=$(h2load --version 2>&1 | head -1)"
-  echo "meta.mode=$([ $QUICK = 1 ] && echo quick || echo full) (duration ${D}s per wrk run)"
+  echo "meta.mode=$([ $QUICK = 1 ] && echo quick || echo full) (duration ${D}s per wrk run, each peer warmed up for ${WARM}s first)"
 } >> "$RES"
 java -cp "$CP" io.github.jettyhttpsys.bench.Report "$RES" docs/benchmarks.md docs/benchmarks.png
 echo "wrote docs/benchmarks.md and docs/benchmarks.png"

@@ -148,7 +148,8 @@ public class Report
             .append("** (target ≤ 0.7×). ");
         md.append("User plus system time of the server process over the run (/proc/self/stat, 10 ms clock ticks: fine over seconds of CPU), ")
             .append("divided by the requests wrk completed; wrk runs in its own process and is not counted. A JVM's figure includes its ")
-            .append("garbage collector and JIT compiler threads (a quick run, barely warmed up, shows more of them). ");
+            .append("garbage collector and JIT compiler threads; each peer first serves the same load for the warm-up the mode line gives, so the ")
+            .append("JIT compiler has compiled the request path before the run is measured (a quick run, warmed up less, shows more of it). ");
         md.append("The emulator's part is the time of its threads (named `httpemu*`, its network thread `httpemu-net`: sockets, parsing, ")
             .append("queuing, writes; from /proc/self/task/*/stat). It stands for HTTP.sys, that is for the kernel, whose work on Windows is not ")
             .append("the JVM's, so it is taken out of the JVM's figure; ServerConnector's figure keeps its own socket system calls. ")
