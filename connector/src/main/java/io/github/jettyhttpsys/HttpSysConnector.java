@@ -544,9 +544,10 @@ public class HttpSysConnector extends AbstractNetworkConnector
      * thread pool, as ASP.NET's {@code UnsafePreferInlineScheduling}; unlike that option, only while another
      * completion thread stays free (so it needs {@link #setCompletionThreads(int) two or more}), so a handler
      * that blocks can never hold up the completions it waits for. A handler that blocks for long still keeps
-     * a completion thread from draining meanwhile. On by default: it served more keep-alive requests per
-     * second than handing every request to the pool (docs/benchmarks.md). Handlers declared non-blocking
-     * always run inline.
+     * a completion thread from draining meanwhile. On by default; measured with warmed-up JVMs on the
+     * emulator, on and off are within a few per cent of each other in requests per second (keep-alive GETs,
+     * 1 MiB uploads and downloads), so the default is not a figure's verdict: docs/configuration.md.
+     * Handlers declared non-blocking always run inline.
      *
      * @param inline run handlers on completion threads when one can be spared
      */
