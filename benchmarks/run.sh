@@ -44,7 +44,7 @@ LUA
 PID=
 start_peer() { # name port
   case $1 in
-    raw) "$OUT/rawserver" "$2" 2 > "$OUT/$1.log" 2>&1 & ;;
+    raw|raw-tls) "$OUT/rawserver" "$2" 2 ${3:+"$3"} > "$OUT/$1.log" 2>&1 & ;;
     *) java $JAVA_OPTS -cp "$CP" io.github.jettyhttpsys.bench.BenchServer "$1" "$2" ${3:+"$3"} > "$OUT/$1.log" 2>&1 & ;;
   esac
   PID=$!
@@ -131,11 +131,11 @@ for peer in jetty httpsys raw; do
   stop_peer
 done
 # 7. keep-alive GET over TLS: Jetty's own TLS (SslConnectionFactory) against TLS done by HTTP.sys
-# (the emulator's OpenSSL), the same certificate.
+# (the emulator's OpenSSL), the same certificate; the raw C server over the same TLS is the ceiling.
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout "$OUT/tls.key" -out "$OUT/tls.crt" 2>/dev/null
 cat "$OUT/tls.crt" "$OUT/tls.key" > "$OUT/tls.pem"
 openssl pkcs12 -export -in "$OUT/tls.crt" -inkey "$OUT/tls.key" -out "$OUT/tls.p12" -passout pass:bench
-for peer in jetty-tls httpsys-tls; do
+for peer in jetty-tls httpsys-tls raw-tls; do
   PORT=$((PORT + 1))
   if [ $peer = jetty-tls ]; then start_peer $peer $PORT "$OUT/tls.p12"; else start_peer $peer $PORT "$OUT/tls.pem"; fi
   wrk -t2 -c50 -d${WARM}s "https://127.0.0.1:$PORT/hello" > /dev/null 2>&1 || true   # warm-up
@@ -143,7 +143,7 @@ for peer in jetty-tls httpsys-tls; do
   stop_peer
 done
 # 9. small GET over HTTP/2 (h2load: 10 connections, 10 streams each): Jetty's own HTTP/2 server
-# against HTTP/2 done by HTTP.sys (the emulator's nghttp2), the same certificate.
+# against HTTP/2 done by HTTP.sys (the emulator's nghttp2), the same certificate; raw C the ceiling.
 h2_run() { # peer url
   local n=$((D * 20000))
   h2load -n "$n" -c 10 -m 10 -t 2 "$2" > "$OUT/$1.s6.h2load" 2>&1 || true
@@ -152,11 +152,11 @@ h2_run() { # peer url
     /^requests:/ {print p ".requests=" $2; print p ".errors=" $10 " failed, " $12 " errored"}
     /^time for request:/ {print p ".mean=" $6}' "$OUT/$1.s6.h2load" >> "$RES"
 }
-for peer in jetty-h2 httpsys-tls; do
+for peer in jetty-h2 httpsys-tls raw-tls; do
   PORT=$((PORT + 1))
   if [ $peer = jetty-h2 ]; then start_peer $peer $PORT "$OUT/tls.p12"; else start_peer $peer $PORT "$OUT/tls.pem"; fi
   h2load -n $((WARM * 15000)) -c 10 -m 10 -t 2 "https://127.0.0.1:$PORT/hello" > /dev/null 2>&1 || true   # warm-up
-  h2_run $([ $peer = jetty-h2 ] && echo jetty-h2 || echo httpsys-h2) "https://127.0.0.1:$PORT/hello"
+  h2_run $(case $peer in jetty-h2) echo jetty-h2 ;; httpsys-tls) echo httpsys-h2 ;; *) echo raw-h2 ;; esac) "https://127.0.0.1:$PORT/hello"
   stop_peer
 done
 trap - EXIT

@@ -7,8 +7,11 @@
  *                      policy so HTTP.sys may answer later requests from its response cache
  *   GET /download   -> 1 MiB
  *   POST /upload    -> reads the body, answers its length
- * Usage: rawserver PORT [THREADS]
+ * Usage: rawserver PORT [THREADS [PEM]]
+ *   PEM: https on PORT, TLS by HTTP.sys with the certificate and key in PEM (on the emulator: imported into
+ *   its store with HttpEmuAddCertificate, then bound to 0.0.0.0:PORT as netsh http add sslcert does).
  */
+#include <arpa/inet.h>
 #include <http.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -115,16 +118,33 @@ int main(int argc, char **argv)
     HTTPAPI_VERSION v = HTTPAPI_VERSION_2;
     HTTP_SERVER_SESSION_ID session;
     HTTP_URL_GROUP_ID group;
-    if (HttpInitialize(v, HTTP_INITIALIZE_SERVER, NULL) || HttpCreateServerSession(v, &session, 0) ||
+    if (HttpInitialize(v, HTTP_INITIALIZE_SERVER | HTTP_INITIALIZE_CONFIG, NULL) || HttpCreateServerSession(v, &session, 0) ||
         HttpCreateUrlGroup(session, &group, 0) || HttpCreateRequestQueue(v, NULL, NULL, 0, &g_queue)) {
         fprintf(stderr, "setup failed\n");
         return 1;
+    }
+    const char *scheme = "http";
+    if (argc > 3) {
+        UCHAR thumb[20];
+        SOCKADDR_IN a;
+        memset(&a, 0, sizeof(a));
+        a.sin_family = WIN_AF_INET;
+        a.sin_port = htons((uint16_t)atoi(argv[1]));
+        HTTP_SERVICE_CONFIG_SSL_SET set;
+        memset(&set, 0, sizeof(set));
+        set.KeyDesc.pIpPort = (PSOCKADDR)&a;
+        set.ParamDesc.SslHashLength = sizeof(thumb);
+        set.ParamDesc.pSslHash = thumb;
+        ULONG e = HttpEmuAddCertificate(argv[3], thumb);
+        if (e == NO_ERROR) e = HttpSetServiceConfiguration(NULL, HttpServiceConfigSSLCertInfo, &set, sizeof(set), NULL);
+        if (e) { fprintf(stderr, "TLS binding of %s: %u\n", argv[3], e); return 1; }
+        scheme = "https";
     }
     HTTP_BINDING_INFO b = {{1}, g_queue};
     HttpSetUrlGroupProperty(group, HttpServerBindingProperty, &b, sizeof(b));
     char url[64];
     WCHAR wurl[64];
-    snprintf(url, sizeof(url), "http://+:%s/", argv[1]);
+    snprintf(url, sizeof(url), "%s://+:%s/", scheme, argv[1]);
     for (int i = 0; i < 64; i++) { wurl[i] = (WCHAR)(unsigned char)url[i]; if (!url[i]) break; }
     ULONG rc = HttpAddUrlToUrlGroup(group, wurl, 0, 0);
     if (rc) { fprintf(stderr, "add url: %u\n", rc); return 1; }

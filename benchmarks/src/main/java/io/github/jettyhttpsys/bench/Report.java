@@ -97,19 +97,23 @@ public class Report
             md.append("| ").append(PEER_NAMES[i]).append(" | ").append(r.getOrDefault(PEERS[i] + ".burst.count", "-")).append(" | ")
                 .append(r.getOrDefault(PEERS[i] + ".burst.allNotifiedMicros", "-")).append(" |\n");
         md.append("\n## 8. small GET over TLS, keep-alive (wrk -c50)\n\n| peer | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n");
-        String[][] tlsPeers = {{"jetty-tls", "ServerConnector + SslConnectionFactory (JSSE)"}, {"httpsys-tls", "HttpSysConnector, TLS by HTTP.sys (emulator: OpenSSL)"}};
+        String[][] tlsPeers = {{"jetty-tls", "ServerConnector + SslConnectionFactory (JSSE)"}, {"httpsys-tls", "HttpSysConnector, TLS by HTTP.sys (emulator: OpenSSL)"},
+            {"raw-tls", "raw C, TLS by HTTP.sys (emulator: OpenSSL)"}};
         for (String[] p : tlsPeers)
             md.append("| ").append(p[1]).append(" | ").append(r.getOrDefault(p[0] + ".s5.rps", "-")).append(" | ")
                 .append(r.getOrDefault(p[0] + ".s5.p50", "-")).append(" | ").append(r.getOrDefault(p[0] + ".s5.p99", "-")).append(" |\n");
         md.append("\nRatio HttpSys / ServerConnector over TLS: **").append(ratio(r, "httpsys-tls.s5.rps", "jetty-tls.s5.rps")).append("**")
-            .append(failures(r, "jetty-tls.s5", "httpsys-tls.s5")).append("\n\n");
+            .append("; HttpSys / raw C: **").append(ratio(r, "httpsys-tls.s5.rps", "raw-tls.s5.rps")).append("**")
+            .append(failures(r, "jetty-tls.s5", "httpsys-tls.s5", "raw-tls.s5")).append("\n\n");
         md.append("## 9. small GET over HTTP/2 (h2load -c10 -m10)\n\n| peer | requests/s | mean time per request |\n|---|---:|---:|\n");
-        String[][] h2Peers = {{"jetty-h2", "ServerConnector + ALPN + HTTP2ServerConnectionFactory"}, {"httpsys-h2", "HttpSysConnector, HTTP/2 by HTTP.sys (emulator: nghttp2)"}};
+        String[][] h2Peers = {{"jetty-h2", "ServerConnector + ALPN + HTTP2ServerConnectionFactory"}, {"httpsys-h2", "HttpSysConnector, HTTP/2 by HTTP.sys (emulator: nghttp2)"},
+            {"raw-h2", "raw C, HTTP/2 by HTTP.sys (emulator: nghttp2)"}};
         for (String[] p : h2Peers)
             md.append("| ").append(p[1]).append(" | ").append(r.getOrDefault(p[0] + ".s6.rps", "-")).append(" | ")
                 .append(r.getOrDefault(p[0] + ".s6.mean", "-")).append(" |\n");
         md.append("\nRatio HttpSys / Jetty's own HTTP/2: **").append(ratio(r, "httpsys-h2.s6.rps", "jetty-h2.s6.rps")).append("**")
-            .append(failures(r, "jetty-h2.s6", "httpsys-h2.s6")).append("\n\n");
+            .append("; HttpSys / raw C: **").append(ratio(r, "httpsys-h2.s6.rps", "raw-h2.s6.rps")).append("**")
+            .append(failures(r, "jetty-h2.s6", "httpsys-h2.s6", "raw-h2.s6")).append("\n\n");
         cached(md, r);
         md.append("\n## Targets\n\n| target | measured |\n|---|---|\n");
         md.append("| keep-alive GET ≥ 1.0× ServerConnector | ").append(ratio(r, "httpsys.s1.rps", "jetty.s1.rps")).append(" |\n");
