@@ -58,15 +58,18 @@ int client_connect(int port)
     return fd;
 }
 
-void client_send(int fd, const char *s)
+size_t client_sendn(int fd, const void *p, size_t n)
 {
-    size_t n = strlen(s), o = 0;
+    size_t o = 0;
     while (o < n) {
-        ssize_t w = send(fd, s + o, n - o, MSG_NOSIGNAL);
-        if (w <= 0) return;
+        ssize_t w = send(fd, (const char *)p + o, n - o, MSG_NOSIGNAL);
+        if (w <= 0) break;
         o += (size_t)w;
     }
+    return o;
 }
+
+void client_send(int fd, const char *s) { client_sendn(fd, s, strlen(s)); }
 
 long client_read(int fd, char *buf, size_t cap, int ms)
 {

@@ -15,6 +15,7 @@ int free_port(void);
 void wide(const char *s, WCHAR *out, size_t cap);
 int client_connect(int port);
 void client_send(int fd, const char *s);
+size_t client_sendn(int fd, const void *p, size_t n); /* all n bytes unless the peer fails; returns those sent */
 /* Reads until the peer closes, n bytes arrive, or ms pass; returns bytes read (-1 on reset). */
 long client_read(int fd, char *buf, size_t cap, int ms);
 void client_reset(int fd);   /* RST: SO_LINGER 0 then close */

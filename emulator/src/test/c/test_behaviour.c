@@ -444,7 +444,7 @@ static void test_body_direct(void)
     HTTP_REQUEST *r = recv_sync(&s);
     if (r) {
         HTTP_REQUEST_ID id = r->RequestId;
-        CHECK_EQ(send(c, body, 1000, 0), 1000);
+        CHECK_EQ(client_sendn(c, body, 1000), 1000);
         usleep(100000);
         HTTP_EMU_COUNTERS k;
         CHECK_EQ(HttpEmuGetCounters(&k, sizeof(k)), NO_ERROR);
@@ -459,7 +459,7 @@ static void test_body_direct(void)
         OVERLAPPED ov;
         memset(&ov, 0, sizeof(ov));
         CHECK_EQ(HttpReceiveRequestEntityBody(s.queue, id, 0, got + off, sizeof(got) - off, NULL, &ov), ERROR_IO_PENDING);
-        CHECK_EQ(send(c, body + off, 5000, 0), 5000);
+        CHECK_EQ(client_sendn(c, body + off, 5000), 5000);
         ULONG bytes = 0, st = 1;
         CHECK(take_completion(s.port, &bytes, &st, 2000) == &ov);
         CHECK_EQ(st, NO_ERROR);
@@ -471,13 +471,8 @@ static void test_body_direct(void)
         static char wire[70000 + 512];
         memcpy(wire, body + 6000, rest);
         memcpy(wire + rest, req, strlen(req));
-        size_t w = 0, wn = rest + strlen(req);
-        while (w < wn) {
-            ssize_t x = send(c, wire + w, wn - w, 0);
-            if (x <= 0) break;
-            w += (size_t)x;
-        }
-        CHECK_EQ(w, wn);
+        size_t wn = rest + strlen(req);
+        CHECK_EQ(client_sendn(c, wire, wn), wn);
         ULONG rc = NO_ERROR;
         for (int i = 0; i < 1000 && rc == NO_ERROR; i++) {
             n = 0;
