@@ -41,7 +41,9 @@ public class Report
         }
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
-        md.append("Written by `benchmarks/run.sh` from one run; ratios, measured side by side on the same machine, carry the result.\n\n");
+        md.append("Written by `benchmarks/run.sh` from one run; ratios, measured side by side on the same machine, carry the result. ")
+            .append("The peers of a comparison are up at once and take turns, a few rounds each in a different order (the mode line); ")
+            .append("a peer's requests/s and latencies are those of its median round, its CPU and allocation per request the totals over all its rounds.\n\n");
         md.append("| | |\n|---|---|\n");
         for (String k : List.of("date", "cpu", "memory", "java", "wrk", "mode"))
             md.append("| ").append(k).append(" | ").append(r.getOrDefault("meta." + k, "?")).append(" |\n");
@@ -63,6 +65,7 @@ public class Report
             if (errs != null)
                 md.append(" (HttpSys: ").append(errs).append(")");
             md.append("\n\n");
+            rounds(md, r, sc[0], PEERS, PEER_NAMES);
             if (sc[0].equals("s1"))
                 md.append("Per keep-alive GET on HttpSys: **").append(r.getOrDefault("httpsys.s1.nativeCallsPerRequest", "?"))
                     .append("** native HTTP Server API calls (emulator call counters; completion-port calls aside) and **")
@@ -105,6 +108,7 @@ public class Report
         md.append("\nRatio HttpSys / ServerConnector over TLS: **").append(ratio(r, "httpsys-tls.s5.rps", "jetty-tls.s5.rps")).append("**")
             .append("; HttpSys / raw C: **").append(ratio(r, "httpsys-tls.s5.rps", "raw-tls.s5.rps")).append("**")
             .append(failures(r, "jetty-tls.s5", "httpsys-tls.s5", "raw-tls.s5")).append("\n\n");
+        rounds(md, r, "s5", new String[]{"jetty-tls", "httpsys-tls", "raw-tls"}, new String[]{"JSSE", "HttpSys", "raw C"});
         md.append("## 9. small GET over HTTP/2 (h2load -c10 -m10)\n\n| peer | requests/s | mean time per request |\n|---|---:|---:|\n");
         String[][] h2Peers = {{"jetty-h2", "ServerConnector + ALPN + HTTP2ServerConnectionFactory"}, {"httpsys-h2", "HttpSysConnector, HTTP/2 by HTTP.sys (emulator: nghttp2)"},
             {"raw-h2", "raw C, HTTP/2 by HTTP.sys (emulator: nghttp2)"}};
@@ -114,6 +118,7 @@ public class Report
         md.append("\nRatio HttpSys / Jetty's own HTTP/2: **").append(ratio(r, "httpsys-h2.s6.rps", "jetty-h2.s6.rps")).append("**")
             .append("; HttpSys / raw C: **").append(ratio(r, "httpsys-h2.s6.rps", "raw-h2.s6.rps")).append("**")
             .append(failures(r, "jetty-h2.s6", "httpsys-h2.s6", "raw-h2.s6")).append("\n\n");
+        rounds(md, r, "s6", new String[]{"jetty-h2", "httpsys-h2", "raw-h2"}, new String[]{"Jetty's HTTP/2", "HttpSys", "raw C"});
         cached(md, r);
         md.append("\n## Targets\n\n| target | measured |\n|---|---|\n");
         md.append("| keep-alive GET ≥ 1.0× ServerConnector | ").append(ratio(r, "httpsys.s1.rps", "jetty.s1.rps")).append(" |\n");
@@ -150,10 +155,10 @@ public class Report
             .append(" | ").append(r.getOrDefault("raw.s1.emuCpuPerRequestUs", "-")).append(" |\n");
         md.append("\nRatio HttpSys JVM-own / ServerConnector whole process: **").append(ratio(r, "httpsys.s1.cpuPerRequestUs", "jetty.s1.cpuPerRequestUs"))
             .append("** (target ≤ 0.7×). ");
-        md.append("User plus system time of the server process over the run (/proc/self/stat, 10 ms clock ticks: fine over seconds of CPU), ")
-            .append("divided by the requests wrk completed; wrk runs in its own process and is not counted. A JVM's figure includes its ")
-            .append("garbage collector and JIT compiler threads; each peer first serves the same load for the warm-up the mode line gives, so the ")
-            .append("JIT compiler has compiled the request path before the run is measured (a quick run, warmed up less, shows more of it). ");
+        md.append("User plus system time of the server process over its rounds (/proc/self/stat, 10 ms clock ticks: fine over seconds of CPU), ")
+            .append("divided by the requests wrk completed in them; wrk runs in its own process and is not counted. A JVM's figure includes its ")
+            .append("garbage collector and JIT compiler threads; each JVM peer first serves every scenario's load for the warm-up the mode line gives, so the ")
+            .append("JIT compiler has compiled the request paths before the rounds are measured (a quick run, warmed up less, shows more of it). ");
         md.append("The emulator's part is the time of its threads (named `httpemu*`, its network thread `httpemu-net`: sockets, parsing, ")
             .append("queuing, writes; from /proc/self/task/*/stat). It stands for HTTP.sys, that is for the kernel, whose work on Windows is not ")
             .append("the JVM's, so it is taken out of the JVM's figure; ServerConnector's figure keeps its own socket system calls. ")
@@ -175,7 +180,9 @@ public class Report
         String errs = r.get("httpsys.s7.errors");
         if (errs != null)
             md.append(" (HttpSys: ").append(errs).append(")");
-        md.append("\n\nRequests that reached the application: HttpSys **").append(r.getOrDefault("httpsys.s7.appRequests", "?")).append("** of ")
+        md.append("\n\n");
+        rounds(md, r, "s7", PEERS, PEER_NAMES);
+        md.append("Requests that reached the application: HttpSys **").append(r.getOrDefault("httpsys.s7.appRequests", "?")).append("** of ")
             .append(r.getOrDefault("httpsys.s7.requests", "?")).append(", ServerConnector ").append(r.getOrDefault("jetty.s7.appRequests", "?"))
             .append(" of ").append(r.getOrDefault("jetty.s7.requests", "?")).append(".\n\n");
         md.append("`GET /cached` answers `hello` with `Cache-Control: public, max-age=60`; the raw C server sends it with a time-to-live cache ")
@@ -198,6 +205,20 @@ public class Report
                 b.append(b.length() == 0 ? " (NOT COMPARABLE: " : "; ").append(run).append(": ").append(errs);
         }
         return b.length() == 0 ? "" : b.append(")").toString();
+    }
+
+    /** Each peer's requests/s round by round (in the order the rounds ran), whose median the table gives. */
+    static void rounds(StringBuilder md, Map<String, String> r, String sc, String[] peers, String[] names)
+    {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < peers.length; i++)
+        {
+            String v = r.get(peers[i] + "." + sc + ".roundRps");
+            if (v != null)
+                b.append(b.length() == 0 ? "" : "; ").append(names[i]).append(' ').append(v);
+        }
+        if (b.length() > 0)
+            md.append("Requests/s by round: ").append(b).append(".\n\n");
     }
 
     static String ratio(Map<String, String> r, String a, String b)
