@@ -177,6 +177,10 @@ void emu_conn_update_events(conn *c)
      * the loop for ever; a reset still shows as EPOLLERR, which epoll reports unasked. */
     int rdhup = !c->peer_fin && !c->rdhup_seen;
     struct epoll_event ev = {.events = (rdhup ? EPOLLRDHUP : 0) | (in ? EPOLLIN : 0) | (out ? EPOLLOUT : 0), .data.ptr = c};
+    /* Level-triggered: setting the same events again changes nothing (a TLS connection's flushes and
+     * reads come here each time, which was two system calls per request for nothing). */
+    if (ev.events == c->armed) return;
+    c->armed = ev.events;
     epoll_ctl(g_epoll, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -643,6 +647,16 @@ static ssize_t conn_recv(conn *c, void *buf, size_t len)
 
 static void conn_on_readable_inner(conn *c);
 
+/* A read that got less than it asked for emptied the socket (TCP hands over all it has, up to the
+ * length asked): the next read would only say EAGAIN, one system call per request for nothing, so the
+ * loop waits for epoll, which is level-triggered and reports anything that arrives meanwhile. On TLS,
+ * bytes OpenSSL has read ahead but not yet returned are read now: epoll cannot see them. */
+static int conn_drained(conn *c, size_t got, size_t asked)
+{
+    if (c->ssl != NULL) return !emu_tls_pending(c);
+    return got < asked;
+}
+
 static void conn_on_readable(conn *c)
 {
     if (c->ssl != NULL && c->tls == NULL) {
@@ -711,7 +725,7 @@ static void conn_on_readable_inner(conn *c)
                 }
                 if (c->closed) return;
                 emu_conn_process(c);
-                if (c->closed || !c->reading) return;
+                if (c->closed || !c->reading || conn_drained(c, (size_t)n, room)) return;
                 continue;
             }
             if (n == 0) { conn_on_fin(c); return; }
@@ -731,10 +745,11 @@ static void conn_on_readable_inner(conn *c)
         }
         ssize_t n = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
         if (n > 0) {
+            size_t asked = c->in_cap - c->in_len;
             c->in_len += (size_t)n;
             c->last_activity = emu_now();
             emu_conn_process(c);
-            if (c->closed || !c->reading) return;
+            if (c->closed || !c->reading || conn_drained(c, (size_t)n, asked)) return;
         } else if (n == 0) {
             conn_on_fin(c);
             return;
@@ -814,6 +829,7 @@ static void listener_accept(listener *l)
         g_conns[c->id % CONN_BUCKETS] = c;
         emu_count(CNT_CONNECTIONS, 1);
         struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
+        c->armed = ev.events;
         epoll_ctl(g_epoll, EPOLL_CTL_ADD, fd, &ev);
     }
 }

@@ -149,6 +149,7 @@ typedef struct conn {
     group *g;              /* the group that served the last request (timeouts, limits) */
     int reading;           /* EPOLLIN armed */
     int writing;           /* EPOLLOUT armed */
+    unsigned armed;        /* the events epoll has for the socket: an unchanged set is not set again */
     int peer_fin;
     int rdhup_seen;        /* the client's FIN is behind unread bytes while reading is paused: no EPOLLRDHUP until read */
     int closing;           /* lingering close after the last response */

@@ -6,6 +6,8 @@
 #include "emu_test.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -849,6 +851,41 @@ static void test_https_with_authentication(void)
     HttpEmuClearAccounts();
 }
 
+/* Three requests in three TLS records that reach the server in one TCP segment: OpenSSL reads all three
+ * ahead with the first, so the socket is empty while two requests wait in OpenSSL, where epoll cannot
+ * see them. Each is still served, in order, with no more bytes from the client. */
+static void test_pipelined_records_read_ahead(void)
+{
+    server s;
+    server_open(&s);
+    CHECK_EQ(bind_ip(s.tcp_port, g_a, 0), NO_ERROR);
+    client t;
+    CHECK(tls_connect(&t, s.tcp_port, 0, NULL, NULL, NULL));
+    int on = 1, off = 0;
+    setsockopt(t.fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+    tls_send(&t, "GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    tls_send(&t, "GET /2 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    tls_send(&t, "GET /3 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    setsockopt(t.fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+    usleep(100 * 1000); /* all three records are in the server's socket before it answers the first */
+    for (int i = 1; i <= 3; i++) {
+        char buf[16384], want[16];
+        HTTP_REQUEST *r = receive(&s, buf, sizeof(buf));
+        if (r == NULL) break;
+        snprintf(want, sizeof(want), "/%d", i);
+        CHECK(r->pRawUrl != NULL && strcmp(r->pRawUrl, want) == 0);
+        respond(&s, r->RequestId, want);
+    }
+    char got[4096];
+    tls_read(&t, got, sizeof(got));
+    const char *a = strstr(got, "\r\n\r\n/1"), *b = a ? strstr(a, "\r\n\r\n/2") : NULL, *c = b ? strstr(b, "\r\n\r\n/3") : NULL;
+    CHECK(a != NULL && b != NULL && c != NULL);
+    tls_close(&t);
+    CHECK_EQ(unbind_ip(s.tcp_port), NO_ERROR);
+    server_close(&s);
+    CHECK(counters_zero(2000));
+}
+
 int main(void)
 {
     g_dir = getenv("EMU_TEST_CERTS");
@@ -859,6 +896,7 @@ int main(void)
     test_ssl_info_and_protocol_info();
     test_plaintext_and_missing_binding();
     test_keep_alive_and_large_bodies();
+    test_pipelined_records_read_ahead();
     test_sni_two_certificates_one_port();
     test_service_configuration_records();
     CHECK_EQ(HttpEmuAddCertificate(path("ca.pem"), g_ca), NO_ERROR); /* trusted from here on */
