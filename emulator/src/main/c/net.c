@@ -743,9 +743,9 @@ static void conn_on_readable_inner(conn *c)
             c->in = n;
             c->in_cap = ncap;
         }
-        ssize_t n = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
+        size_t asked = c->in_cap - c->in_len;
+        ssize_t n = conn_recv(c, c->in + c->in_len, asked);
         if (n > 0) {
-            size_t asked = c->in_cap - c->in_len;
             c->in_len += (size_t)n;
             c->last_activity = emu_now();
             emu_conn_process(c);
