@@ -55,6 +55,8 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     private final java.util.concurrent.atomic.AtomicBoolean _certificateAsked = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final HttpVersion _version;
+    // HTTP/2 or HTTP/3: this connection id names one stream (F-77), so it ends with that stream's request
+    private final boolean _oneStream;
     // guarded by _lock: the channel of the last request that completed cleanly, for the next request
     // (HTTP/1.x runs one request at a time; each HTTP/2 stream is a connection of its own, F-77)
     private StreamMetaData _spare;
@@ -68,6 +70,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
                       HttpVersion version)
     {
         _version = version;
+        _oneStream = ResponseFraming.multiplexed(version);
         _connector = connector;
         _connectionId = connectionId;
         _local = local;
@@ -156,8 +159,10 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     }
 
     /**
-     * A stream finished. The connection stays while HTTP.sys keeps it; it is retired only when it is
-     * gone (or has no wait that would tell) and has nothing in progress.
+     * A stream finished. An HTTP/1.x connection stays while HTTP.sys keeps it; it is retired only when it is
+     * gone (or has no wait that would tell) and has nothing in progress. The connection of an HTTP/2 or
+     * HTTP/3 stream ends with its one request: HTTP.sys gives the next stream a connection id of its own
+     * (F-77), and whether the wait of an ended stream ever completes is for Windows to say (open question 23).
      */
     void removeStream(HttpSysStream stream)
     {
@@ -165,7 +170,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
         try (AutoLock ignored = _lock.lock())
         {
             _streams.remove(stream);
-            retire = _streams.isEmpty() && (_disconnected || _waitFailed) && !_removed && _endPoint.getUpgradedConnection() == null;
+            retire = _streams.isEmpty() && (_disconnected || _waitFailed || _oneStream) && !_removed && _endPoint.getUpgradedConnection() == null;
             if (retire)
                 _removed = true;
         }
@@ -188,7 +193,9 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
     }
 
     /**
-     * Arms the one disconnect wait of this connection (F-71). Called once, at its first request.
+     * Arms the one disconnect wait of this connection (F-71): at its first request; on HTTP/2 and HTTP/3, whose
+     * connection is one stream, only once that stream's request outlives its first dispatch (see
+     * {@link #armsWaitLate()}). Once armed or retired, a call does nothing.
      */
     void armDisconnectWait()
     {
@@ -208,6 +215,19 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
             op.free(); // stopped meanwhile
         else
             queue.waitForDisconnect(_connectionId, op);
+    }
+
+    /**
+     * @return whether the wait is armed only when the request outlives its first dispatch: on a connection that
+     * is one HTTP/2 or HTTP/3 stream, unless a disconnect must reach Jetty during that dispatch
+     * ({@link HttpSysConnector#setEagerDisconnectWait(boolean)}). A disconnect in that dispatch would only be
+     * told at its end; the wait armed then completes at once (F-74), and the stream's reads and sends fail
+     * with the stream meanwhile (F-184). A request answered within its dispatch, the common case, never
+     * costs a wait, its call and its completion.
+     */
+    boolean armsWaitLate()
+    {
+        return _oneStream && !_connector.isEagerDisconnectWait();
     }
 
     /**

@@ -918,8 +918,9 @@ public class HttpSysConnector extends AbstractNetworkConnector
         if (LOG.isDebugEnabled())
             LOG.debug("request {} {} on {}", request.getMethod(), request.getHttpURI(), stream);
         // One wait per connection for its whole life (F-71), armed once its first stream is in it,
-        // so a wait that completes at once (the client already left, F-74) reaches that stream.
-        if (created)
+        // so a wait that completes at once (the client already left, F-74) reaches that stream; on
+        // HTTP/2 and HTTP/3 at the end of the first dispatch, if the request is not over by then.
+        if (created && !connection.armsWaitLate())
             connection.armDisconnectWait();
         TlsSessionData tls = connection.tls();
         if (_clientCertificateMode == ClientCertificateMode.RENEGOTIATE && tls != null && tls.peerCertificates() == null &&

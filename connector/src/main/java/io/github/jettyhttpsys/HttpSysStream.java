@@ -1197,6 +1197,7 @@ class HttpSysStream implements HttpStream, Runnable, Completion
     void dispatched(long generation)
     {
         boolean deliver;
+        HttpSysConnection arm;
         try (AutoLock ignored = _lock.lock())
         {
             if (generation != _generation)
@@ -1204,7 +1205,10 @@ class HttpSysStream implements HttpStream, Runnable, Completion
             _dispatched = true;
             deliver = _deferredDisconnect && mayNotify();
             _deferredDisconnect = false;
+            arm = !_completed && !deliver && _connection.armsWaitLate() ? _connection : null; // read before another request may take this stream
         }
+        if (arm != null)
+            arm.armDisconnectWait(); // the request outlives its first dispatch (HTTP/2, HTTP/3)
         if (deliver)
             _connector.executeImmediately(_channel.onRemoteFailure(disconnectFailure()));
         else

@@ -66,6 +66,8 @@ public class Http2Test
     private HttpClient client;
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger parkedCount = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile java.util.concurrent.CountDownLatch busyEntered = new java.util.concurrent.CountDownLatch(1);
+    private volatile java.util.concurrent.CountDownLatch busyRelease = new java.util.concurrent.CountDownLatch(1);
 
     @BeforeEach
     public void setUp() throws Exception
@@ -145,6 +147,17 @@ public class Http2Test
                         callback.failed(x);
                     });
                     parkedCount.incrementAndGet();
+                }
+                case "/busy" ->
+                {
+                    // still in its first dispatch when the client resets it; async after that
+                    request.addFailureListener(x ->
+                    {
+                        failures.add(x);
+                        callback.failed(x);
+                    });
+                    busyEntered.countDown();
+                    busyRelease.await(10, TimeUnit.SECONDS);
                 }
                 case "/abort" ->
                 {
@@ -376,6 +389,54 @@ public class Http2Test
         List<String> r = bothServers(base -> dropParked(base, 1, false));
         assertEquals("failures=1 types=[eof]", r.get(1), "HTTP.sys: " + r.get(1) + ", Jetty's own: " + r.get(0));
         assertTrue(r.get(0).startsWith("failures=1"), r.get(0));
+    }
+
+    @Test
+    public void aStreamAnsweredInItsFirstDispatchCostsNoDisconnectWait() throws Exception
+    {
+        String base = startHttpSys();
+        HttpSysConnector connector = (HttpSysConnector)server.getConnectors()[0];
+        assertEquals(200, get(base + "/answered").getStatus()); // the TCP connection is up
+        long waits = HttpEmu.callCount("HttpWaitForDisconnectEx") + HttpEmu.callCount("HttpWaitForDisconnect");
+        for (int i = 0; i < 20; i++)
+            assertEquals(200, get(base + "/answered").getStatus());
+        assertEquals(waits, HttpEmu.callCount("HttpWaitForDisconnectEx") + HttpEmu.callCount("HttpWaitForDisconnect"),
+            "a stream whose request ended within its dispatch armed no wait");
+        // and its connection (one stream, F-77) ended with its request: none is left tracked
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!connector.getConnectedEndPoints().isEmpty() && System.nanoTime() < deadline)
+            Thread.sleep(5);
+        assertEquals(0, connector.getConnectedEndPoints().size(), "connections of ended streams");
+        // a request that outlives its dispatch arms one, and a reset reaches it at once
+        assertEquals("failures=1 types=[eof]", dropParked(base, 1, false));
+        assertEquals(waits + 1, HttpEmu.callCount("HttpWaitForDisconnectEx") + HttpEmu.callCount("HttpWaitForDisconnect"));
+    }
+
+    @Test
+    public void aResetDuringTheFirstDispatchFailsTheRequestThatGoesAsync() throws Exception
+    {
+        List<String> r = bothServers(base ->
+        {
+            failures.clear();
+            busyEntered = new java.util.concurrent.CountDownLatch(1);
+            busyRelease = new java.util.concurrent.CountDownLatch(1);
+            org.eclipse.jetty.client.Request request = client.newRequest(base + "/busy").timeout(30, TimeUnit.SECONDS);
+            CompletableFuture<Result> result = new CompletableFuture<>();
+            request.send(result::complete);
+            assertTrue(busyEntered.await(10, TimeUnit.SECONDS));
+            request.abort(new IOException("client gave up")); // RST_STREAM(CANCEL) while the handler runs
+            Thread.sleep(300); // the reset reaches the server before the dispatch returns
+            busyRelease.countDown();
+            assertTrue(result.get(10, TimeUnit.SECONDS).isFailed());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (failures.isEmpty() && System.nanoTime() < deadline)
+                Thread.sleep(5);
+            Thread.sleep(100);
+            return "failures=" + failures.size() + " types=" + failures.stream().map(x -> x instanceof org.eclipse.jetty.io.EofException ? "eof" :
+                x.getClass().getSimpleName()).distinct().toList();
+        });
+        assertEquals("failures=1 types=[eof]", r.get(1), "HTTP.sys: " + r.get(1) + ", Jetty's own: " + r.get(0));
+        assertTrue(r.get(0).startsWith("failures=1"), "Jetty's own: " + r.get(0));
     }
 
     @Test
