@@ -104,12 +104,15 @@ public class BenchServer
         server.join();
     }
 
-    /** The connector's options a run compares: -Dbench.inline, -Dbench.completionThreads, -Dbench.responseCaching. */
+    /** The connector's options a run compares: -Dbench.inline, -Dbench.completionThreads, -Dbench.responseCaching, -Dbench.queueLength. */
     static HttpSysConnector configure(HttpSysConnector c)
     {
         c.setPreferInlineScheduling(Boolean.parseBoolean(System.getProperty("bench.inline", "true"))); // the connector's default
         c.setCompletionThreads(Integer.getInteger("bench.completionThreads", 0));
         c.setResponseCaching(Boolean.parseBoolean(System.getProperty("bench.responseCaching", "true")));
+        // 5000 long polls arrive faster than the application receives them: the queue holds them (F-94), as an application
+        // that expects thousands of simultaneous requests would set it; HTTP.sys's default of 1000 resets the rest.
+        c.setRequestQueueLength(Integer.getInteger("bench.queueLength", 10000));
         return c;
     }
 

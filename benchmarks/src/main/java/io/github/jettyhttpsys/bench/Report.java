@@ -99,6 +99,9 @@ public class Report
         for (int i = 0; i < 2; i++)
             md.append("| ").append(PEER_NAMES[i]).append(" | ").append(r.getOrDefault(PEERS[i] + ".burst.count", "-")).append(" | ")
                 .append(r.getOrDefault(PEERS[i] + ".burst.allNotifiedMicros", "-")).append(" |\n");
+        md.append("\nThe polls arrive on their connections within a fraction of a second, faster than the application receives them, so HttpSys ")
+            .append("runs with a request queue of 10000 (`setRequestQueueLength`), as an application expecting thousands of simultaneous ")
+            .append("requests would set it: with HTTP.sys's default of 1000, the requests beyond what the queue holds are reset (F-94).\n");
         md.append("\n## 8. small GET over TLS, keep-alive (wrk -c50)\n\n| peer | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n");
         String[][] tlsPeers = {{"jetty-tls", "ServerConnector + SslConnectionFactory (JSSE)"}, {"httpsys-tls", "HttpSysConnector, TLS by HTTP.sys (emulator: OpenSSL)"},
             {"raw-tls", "raw C, TLS by HTTP.sys (emulator: OpenSSL)"}};
