@@ -222,8 +222,8 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
      * is one HTTP/2 or HTTP/3 stream, unless a disconnect must reach Jetty during that dispatch
      * ({@link HttpSysConnector#setEagerDisconnectWait(boolean)}). A disconnect in that dispatch would only be
      * told at its end; the wait armed then completes at once (F-74), and the stream's reads and sends fail
-     * with the stream meanwhile (F-184). A request answered within its dispatch, the common case, never
-     * costs a wait, its call and its completion.
+     * with the stream meanwhile (F-184 on the emulator; for Windows, open question 52). A request answered
+     * within its dispatch, the common case, never costs a wait, its call and its completion.
      */
     boolean armsWaitLate()
     {
