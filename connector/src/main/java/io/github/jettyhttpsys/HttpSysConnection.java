@@ -162,7 +162,7 @@ class HttpSysConnection extends Attributes.Lazy implements Connection, Connectio
      * A stream finished. An HTTP/1.x connection stays while HTTP.sys keeps it; it is retired only when it is
      * gone (or has no wait that would tell) and has nothing in progress. The connection of an HTTP/2 or
      * HTTP/3 stream ends with its one request: HTTP.sys gives the next stream a connection id of its own
-     * (F-77), and whether the wait of an ended stream ever completes is for Windows to say (open question 23).
+     * (F-77), and whether the wait of an ended stream ever completes is for Windows to say (open questions 23, 49).
      */
     void removeStream(HttpSysStream stream)
     {

@@ -339,6 +339,12 @@ public class Http2Test
         for (CompletableFuture<Result> r : results)
             assertTrue(r.get(10, TimeUnit.SECONDS).isFailed());
         parkedCount.set(0);
+        return failureSummary();
+    }
+
+    /** What the failure listeners saw: their count and the kinds of failure. */
+    private String failureSummary()
+    {
         return "failures=" + failures.size() + " types=" + failures.stream().map(x -> x instanceof org.eclipse.jetty.io.EofException ? "eof" :
             x.getClass().getSimpleName()).distinct().toList();
     }
@@ -432,8 +438,7 @@ public class Http2Test
             while (failures.isEmpty() && System.nanoTime() < deadline)
                 Thread.sleep(5);
             Thread.sleep(100);
-            return "failures=" + failures.size() + " types=" + failures.stream().map(x -> x instanceof org.eclipse.jetty.io.EofException ? "eof" :
-                x.getClass().getSimpleName()).distinct().toList();
+            return failureSummary();
         });
         assertEquals("failures=1 types=[eof]", r.get(1), "HTTP.sys: " + r.get(1) + ", Jetty's own: " + r.get(0));
         assertTrue(r.get(0).startsWith("failures=1"), "Jetty's own: " + r.get(0));
