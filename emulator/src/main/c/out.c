@@ -5,7 +5,7 @@
  * go to the socket, and a caller that frees or rewrites one early sends wrong bytes here too.
  *
  * One thread at a time writes a connection (conn.flushing), with the global lock released around the
- * socket call, so the emulator's lock is not held during I/O. While a write is in progress nothing the
+ * socket call (and around SSL_write on TLS), so the emulator's lock is not held during I/O. While a write is in progress nothing the
  * writer reads may go: an abort leaves the socket, the pieces and the send completions to the writer
  * (emu_conn_bury), so no caller buffer is handed back while it may still be read.
  *
@@ -178,13 +178,16 @@ void emu_conn_kick(conn *c)
     emu_conn_update_events(c);
 }
 
-/* TLS: SSL_write runs with the lock held, as every other call on the connection's SSL does (one SSL
- * object is not safe for two threads); the socket is non-blocking, so this never waits. The pieces
- * are gathered into one record's worth: a retry after SSL_ERROR_WANT_WRITE starts at the same stream
- * offset with the same bytes first, as OpenSSL requires. */
+/* TLS: the writer encrypts and sends with g_emu_lock released, as on a plain connection, holding only
+ * the connection's SSL lock (tls.c), which the loop thread's SSL_read waits for; the socket is
+ * non-blocking, so neither waits on the client. While it writes, other threads queue pieces (an HTTP/2
+ * connection's other streams): the next round gathers them into one record, as a kernel's send queue
+ * coalesces what arrives while the socket is busy. A retry after SSL_ERROR_WANT_WRITE starts at the
+ * same stream offset with the same bytes first, as OpenSSL requires (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER:
+ * not from the same address). */
 static void tls_flush(conn *c)
 {
-    static char buf[16384]; /* guarded by g_emu_lock */
+    char buf[16384];
     for (;;) {
         if (c->h2 != NULL && !c->closed) emu_h2_pump(c); /* more frames as the socket drains */
         if (c->closed || c->out_head == NULL) break;
@@ -195,9 +198,15 @@ static void tls_flush(conn *c)
             memcpy(buf + n, s->p + s->off, k);
             n += k;
         }
-        ssize_t w = emu_tls_send(c, buf, n);
+        int wants_read = 0;
+        pthread_mutex_unlock(&g_emu_lock);
+        ssize_t w = emu_tls_send(c, buf, n, &wants_read);
+        int e = errno;
+        pthread_mutex_lock(&g_emu_lock);
+        if (c->closed) break;
         if (w < 0) {
-            if (errno == EAGAIN) break;
+            if (wants_read) c->tls_write_wants_read = 1;
+            if (e == EAGAIN) break;
             emu_conn_peer_gone(c); /* F-65 */
             break;
         }
@@ -213,8 +222,15 @@ void emu_conn_flush(conn *c)
     if (c->h2parent != NULL) { /* a stream: frame what it was given, write the TCP connection */
         if (c->closed) return;
         emu_h2_resume(c);
+        /* The TCP connection's write releases the lock: the stream may end meanwhile (a reset, a
+         * cancel), and is kept, with its sends, until this returns, as a plain writer's connection is. */
+        int mine = !c->flushing;
+        c->flushing = 1;
         emu_conn_flush(c->h2parent);
-        if (!c->closed) emu_conn_complete_sends(c); /* a send with nothing to write (F-59) */
+        if (!mine) return;
+        c->flushing = 0;
+        if (c->closed) { emu_conn_bury(c); return; }
+        emu_conn_complete_sends(c); /* a send with nothing to write (F-59) */
         return;
     }
     if (c->closed || c->flushing) return;

@@ -137,6 +137,7 @@ typedef struct conn {
     int reset_on_close;
     ULONG abort_send_err;  /* for sends an abort left to the writer */
     struct ssl_st *ssl;    /* NULL on a plain connection (tls.c) */
+    pthread_mutex_t ssl_mu;    /* held around every call on ssl: the writer calls SSL_write with g_emu_lock released */
     emu_tls_info *tls;     /* set once the handshake is done */
     int tls_read_wants_write;  /* SSL_read (or the handshake) waits for the socket to be writable */
     int tls_write_wants_read;  /* SSL_write waits for the socket to be readable (renegotiation) */
@@ -242,7 +243,9 @@ struct op {
 int emu_tls_start(conn *c);           /* on accept on a TLS port; -1 when no TLS state could be made */
 int emu_tls_handshake(conn *c);       /* 1 done, 0 in progress, -1 failed (close without a response) */
 ssize_t emu_tls_recv(conn *c, void *buf, size_t len);       /* recv() semantics, errno EAGAIN to wait */
-ssize_t emu_tls_send(conn *c, const void *buf, size_t len); /* send() semantics, errno EAGAIN to wait */
+/* send() semantics, errno EAGAIN to wait; called by the connection's one writer with g_emu_lock released,
+ * so it changes nothing of the connection: *wants_read says SSL_write waits for the client's bytes. */
+ssize_t emu_tls_send(conn *c, const void *buf, size_t len, int *wants_read);
 int emu_tls_pending(conn *c);         /* decrypted bytes held inside OpenSSL, which epoll cannot see */
 void emu_tls_close_notify(conn *c);
 void emu_tls_free(conn *c);

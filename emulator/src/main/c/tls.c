@@ -75,7 +75,9 @@ int emu_tls_alpn_h2(conn *c)
 {
     const unsigned char *p = NULL;
     unsigned int n = 0;
+    pthread_mutex_lock(&c->ssl_mu);
     SSL_get0_alpn_selected(c->ssl, &p, &n);
+    pthread_mutex_unlock(&c->ssl_mu);
     return n == 2 && memcmp(p, "h2", 2) == 0;
 }
 
@@ -143,6 +145,7 @@ int emu_tls_start(conn *c)
     SSL_set_bio(s, b, b);
     SSL_set_accept_state(s);
     SSL_set_app_data(s, c);
+    pthread_mutex_init(&c->ssl_mu, NULL);
     c->ssl = s;
     return 0;
 }
@@ -157,7 +160,10 @@ static void info_free(conn *c)
 
 void emu_tls_free(conn *c)
 {
-    if (c->ssl != NULL) SSL_free(c->ssl);
+    if (c->ssl != NULL) {
+        SSL_free(c->ssl); /* no writer left: a connection is buried only once its write has returned */
+        pthread_mutex_destroy(&c->ssl_mu);
+    }
     c->ssl = NULL;
     info_free(c);
 }
@@ -305,25 +311,27 @@ static int info_build(conn *c)
 
 /* ---- the byte stream ---- */
 
-/* An OpenSSL result as recv()/send() would give it. */
-static ssize_t io_result(conn *c, int rc, int reading)
+/* The SSL object is used under c->ssl_mu, always taken after g_emu_lock (or without it, by the writer
+ * alone), and never held while anything else is called: one SSL object is not safe for two threads, and
+ * the connection's writer encrypts and sends with the global lock released, as a plain connection's
+ * writer sends (out.c). */
+static void ssl_enter(conn *c) { pthread_mutex_lock(&c->ssl_mu); }
+static void ssl_leave(conn *c) { pthread_mutex_unlock(&c->ssl_mu); }
+
+/* An SSL_read result as recv() would give it; err is SSL_get_error's, taken under ssl_mu. */
+static ssize_t read_result(conn *c, int err)
 {
-    switch (SSL_get_error(c->ssl, rc)) {
+    switch (err) {
     case SSL_ERROR_WANT_READ:
-        if (!reading) c->tls_write_wants_read = 1;
         errno = EAGAIN;
         return -1;
     case SSL_ERROR_WANT_WRITE:
-        if (reading) {
-            c->tls_read_wants_write = 1;
-            emu_conn_update_events(c);
-        }
+        c->tls_read_wants_write = 1;
+        emu_conn_update_events(c);
         errno = EAGAIN;
         return -1;
     case SSL_ERROR_ZERO_RETURN:
-        if (reading) return 0; /* close_notify: the client's FIN */
-        errno = EPIPE;
-        return -1;
+        return 0; /* close_notify: the client's FIN */
     default:
         ERR_clear_error();
         errno = ECONNRESET;
@@ -334,9 +342,12 @@ static ssize_t io_result(conn *c, int rc, int reading)
 int emu_tls_handshake(conn *c)
 {
     ERR_clear_error();
+    ssl_enter(c);
     int rc = SSL_do_handshake(c->ssl);
-    if (rc == 1) return info_build(c) == 0 ? 1 : -1;
-    int e = SSL_get_error(c->ssl, rc);
+    int e = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, rc);
+    int built = rc == 1 ? info_build(c) : 0;
+    ssl_leave(c);
+    if (rc == 1) return built == 0 ? 1 : -1;
     if (e == SSL_ERROR_WANT_READ) return 0;
     if (e == SSL_ERROR_WANT_WRITE) {
         c->tls_read_wants_write = 1;
@@ -352,23 +363,43 @@ int emu_tls_handshake(conn *c)
 ssize_t emu_tls_recv(conn *c, void *buf, size_t len)
 {
     ERR_clear_error();
+    ssl_enter(c);
     int rc = SSL_read(c->ssl, buf, len > 0x40000000 ? 0x40000000 : (int)len);
-    return rc > 0 ? rc : io_result(c, rc, 1);
+    int e = rc > 0 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, rc);
+    ssl_leave(c);
+    return rc > 0 ? rc : read_result(c, e);
 }
 
-ssize_t emu_tls_send(conn *c, const void *buf, size_t len)
+ssize_t emu_tls_send(conn *c, const void *buf, size_t len, int *wants_read)
 {
     ERR_clear_error();
+    ssl_enter(c);
     int rc = SSL_write(c->ssl, buf, len > 0x40000000 ? 0x40000000 : (int)len);
-    return rc > 0 ? rc : io_result(c, rc, 0);
+    int e = rc > 0 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, rc);
+    ssl_leave(c);
+    if (rc > 0) return rc;
+    *wants_read = e == SSL_ERROR_WANT_READ;
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) errno = EAGAIN;
+    else if (e == SSL_ERROR_ZERO_RETURN) errno = EPIPE;
+    else { ERR_clear_error(); errno = ECONNRESET; }
+    return -1;
 }
 
-int emu_tls_pending(conn *c) { return c->ssl != NULL && c->tls != NULL && SSL_has_pending(c->ssl); }
+int emu_tls_pending(conn *c)
+{
+    if (c->ssl == NULL || c->tls == NULL) return 0;
+    ssl_enter(c);
+    int p = SSL_has_pending(c->ssl);
+    ssl_leave(c);
+    return p;
+}
 
 void emu_tls_close_notify(conn *c)
 {
     ERR_clear_error();
+    ssl_enter(c);
     SSL_shutdown(c->ssl); /* best effort: a full socket buffer just drops the alert */
+    ssl_leave(c);
     ERR_clear_error();
 }
 
@@ -405,8 +436,13 @@ static void cert_ops_complete(conn *c, ULONG forced_err)
 
 void emu_tls_after_read(conn *c)
 {
-    if (c->cert_ops == NULL || SSL_renegotiate_pending(c->ssl)) return;
-    if (info_build(c) != 0) { cert_ops_complete(c, ERROR_CONNECTION_INVALID); return; }
+    if (c->cert_ops == NULL) return;
+    ssl_enter(c);
+    int pending = SSL_renegotiate_pending(c->ssl);
+    int built = pending ? 0 : info_build(c);
+    ssl_leave(c);
+    if (pending) return;
+    if (built != 0) { cert_ops_complete(c, ERROR_CONNECTION_INVALID); return; }
     cert_ops_complete(c, 0);
 }
 
@@ -465,17 +501,21 @@ EMU_EXPORT ULONG HttpReceiveClientCertificate(HANDLE h, HTTP_CONNECTION_ID cid, 
     }
     /* F-125: renegotiate, asking for a certificate; the call completes when that handshake ends. */
     c->tls_verify_err = 0;
+    ssl_enter(c);
     SSL_set_verify(c->ssl, SSL_VERIFY_PEER, verify_cb);
     /* A resumed session would skip the certificate request: a full handshake it is. */
     SSL_set_options(c->ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
     ERR_clear_error();
     if (SSL_renegotiate(c->ssl) != 1) {
+        ssl_leave(c);
         ERR_clear_error();
         err = cert_inline(o, ERROR_NOT_FOUND, 0, bytes_out);
         goto out;
     }
     int rc = SSL_do_handshake(c->ssl); /* sends the HelloRequest */
-    if (rc != 1 && SSL_get_error(c->ssl, rc) == SSL_ERROR_WANT_WRITE) {
+    int want_write = rc != 1 && SSL_get_error(c->ssl, rc) == SSL_ERROR_WANT_WRITE;
+    ssl_leave(c);
+    if (want_write) {
         c->tls_read_wants_write = 1;
         emu_conn_update_events(c);
     }

@@ -7,6 +7,7 @@
 #include "emu_test.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <nghttp2/nghttp2.h>
@@ -14,6 +15,7 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -947,6 +949,115 @@ static void test_cancel_with_frames_queued(void)
     CHECK(counters_zero(3000));
 }
 
+/* ---- a TLS write with the emulator's lock released ----
+ * send() is interposed (the emulator's TLS writes use it; this client's SSL writes do not): during the
+ * server's write of stream A's response, a helper thread answers stream B and cancels A. With the lock
+ * held during the write the helper could do neither until it returned; A's stream ends while its own send
+ * is being written, and must stay whole until that write returns (the loop frees what is closed two
+ * batches later: the write waits that long). B's frames, queued meanwhile, follow on the same socket. */
+
+static pthread_t g_probe_thread;
+static int g_probing, g_writes_seen, g_writes_under_lock;
+static sem_t g_probe_go, g_probe_done;
+static server *g_probe_srv;
+static HTTP_REQUEST_ID g_probe_a, g_probe_b;
+static OVERLAPPED g_probe_ov;
+static ULONG g_probe_send_rc, g_probe_cancel_rc;
+
+static void *probe_main(void *arg)
+{
+    (void)arg;
+    sem_wait(&g_probe_go);
+    HTTP_RESPONSE resp = ok_response();
+    static HTTP_DATA_CHUNK ch;
+    ch = mem_chunk("bee", 3);
+    resp.EntityChunkCount = 1;
+    resp.pEntityChunks = &ch;
+    g_probe_send_rc = HttpSendHttpResponse(g_probe_srv->queue, g_probe_b, 0, &resp, NULL, NULL, NULL, 0, &g_probe_ov, NULL);
+    g_probe_cancel_rc = HttpCancelHttpRequest(g_probe_srv->queue, g_probe_a, NULL);
+    sem_post(&g_probe_done);
+    return NULL;
+}
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+    static ssize_t (*real)(int, const void *, size_t, int);
+    if (real == NULL) real = (ssize_t (*)(int, const void *, size_t, int))dlsym(RTLD_NEXT, "send");
+    if (__atomic_load_n(&g_probing, __ATOMIC_ACQUIRE) && pthread_equal(pthread_self(), g_probe_thread)) {
+        __atomic_store_n(&g_probing, 0, __ATOMIC_RELEASE); /* the first write of the call only */
+        g_writes_seen++;
+        sem_post(&g_probe_go);
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_sec += 1;
+        if (sem_timedwait(&g_probe_done, &t) != 0) g_writes_under_lock++;
+        else usleep(600000); /* two batches of the loop: a stream buried during the write would be freed */
+    }
+    return real(fd, buf, len, flags);
+}
+
+static void test_a_stream_ends_during_its_own_write(void)
+{
+    server s;
+    server_open(&s, 0);
+    g_probe_srv = &s;
+    sem_init(&g_probe_go, 0, 0);
+    sem_init(&g_probe_done, 0, 0);
+    cl c;
+    CHECK(strcmp(cl_connect(&c, s.tcp_port, H2, H2_LEN, 65535), "h2") == 0);
+    cstream *a = cl_request(&c, "GET", "/a", NULL, 0, NULL, 0, 0);
+    cstream *b = cl_request(&c, "GET", "/b", NULL, 0, NULL, 0, 0);
+    static char ba[8192] __attribute__((aligned(8))), bb[8192] __attribute__((aligned(8)));
+    HTTP_REQUEST *ra = receive(&s, &c, ba, sizeof(ba));
+    HTTP_REQUEST *rb = receive(&s, &c, bb, sizeof(bb));
+    if (ra != NULL && rb != NULL) {
+        if (ra->ConnectionId > rb->ConnectionId) { HTTP_REQUEST *x = ra; ra = rb; rb = x; } /* ids in stream order */
+        g_probe_a = ra->RequestId;
+        g_probe_b = rb->RequestId;
+        memset(&g_probe_ov, 0, sizeof(g_probe_ov));
+        pthread_t t;
+        pthread_create(&t, NULL, probe_main, NULL);
+        HTTP_RESPONSE resp = ok_response();
+        HTTP_DATA_CHUNK ch = mem_chunk("ay", 2);
+        resp.EntityChunkCount = 1;
+        resp.pEntityChunks = &ch;
+        OVERLAPPED ov;
+        memset(&ov, 0, sizeof(ov));
+        g_probe_thread = pthread_self();
+        __atomic_store_n(&g_probing, 1, __ATOMIC_RELEASE);
+        /* MORE_DATA: A's request stays live, so the helper can cancel it (F-64: not once the final send is issued). */
+        ULONG rc = HttpSendHttpResponse(s.queue, ra->RequestId, HTTP_SEND_RESPONSE_FLAG_MORE_DATA, &resp, NULL, NULL, NULL,
+                                        0, &ov, NULL);
+        __atomic_store_n(&g_probing, 0, __ATOMIC_RELEASE);
+        if (g_writes_under_lock) sem_wait(&g_probe_done); /* the helper finishes once the lock is free */
+        pthread_join(t, NULL);
+        CHECK_EQ(g_writes_seen, 1);
+        CHECK_EQ(g_writes_under_lock, 0);
+        /* A's send: its bytes were on their way when the stream ended; it completes either way. */
+        CHECK(rc == NO_ERROR || rc == ERROR_IO_PENDING);
+        ULONG st = 1;
+        CHECK(wait_ov(&c, &s, &ov, &st, NULL, 3000));
+        CHECK(st == NO_ERROR || st == ERROR_OPERATION_ABORTED || st == ERROR_CONNECTION_INVALID);
+        CHECK(g_probe_send_rc == NO_ERROR || g_probe_send_rc == ERROR_IO_PENDING);
+        CHECK_EQ(g_probe_cancel_rc, NO_ERROR);
+        CHECK(wait_ov(&c, &s, &g_probe_ov, &st, NULL, 3000));
+        CHECK_EQ(st, NO_ERROR);
+        cl_until_closed(&c, b, 3000);
+        CHECK_EQ(b->status, 200);
+        CHECK(b->body_len == 3 && memcmp(b->body, "bee", 3) == 0);
+        cl_until_closed(&c, a, 3000);
+        CHECK(a->closed);
+        CHECK(a->rst); /* the cancel: RST_STREAM after A's head */
+        CHECK_EQ(a->status, 200);
+        CHECK(!c.eof);
+    }
+    cl_close(&c);
+    server_close(&s);
+    sem_destroy(&g_probe_go);
+    sem_destroy(&g_probe_done);
+    CHECK(counters_zero(3000));
+}
+
 /* Acceptance (5), F-159, F-187: a trailers chunk ends the final send: HEADERS with END_STREAM. */
 static void test_trailers(void)
 {
@@ -1287,6 +1398,7 @@ int main(int argc, char **argv)
     RUN(test_disconnect_and_goaway);
     RUN(test_server_resets);
     RUN(test_cancel_with_frames_queued);
+    RUN(test_a_stream_ends_during_its_own_write);
     RUN(test_trailers);
     RUN(test_client_resets);
     RUN(test_large_bodies_and_flow_control);
