@@ -181,10 +181,10 @@ void emu_conn_kick(conn *c)
 /* TLS: the writer encrypts and sends with g_emu_lock released, as on a plain connection, holding only
  * the connection's SSL lock (tls.c), which the loop thread's SSL_read waits for; the socket is
  * non-blocking, so neither waits on the client. While it writes, other threads queue pieces (an HTTP/2
- * connection's other streams): the next round gathers them into one record, as a kernel's send queue
- * coalesces what arrives while the socket is busy. A retry after SSL_ERROR_WANT_WRITE starts at the
- * same stream offset with the same bytes first, as OpenSSL requires (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER:
- * not from the same address). */
+ * connection's other streams): the next round gathers them into one record (how Windows groups the frames
+ * of streams answered together into records and segments is not known; nothing the connector sees depends
+ * on it). A retry after SSL_ERROR_WANT_WRITE starts at the same stream offset with the same bytes first,
+ * as OpenSSL requires (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: not from the same address). */
 static void tls_flush(conn *c)
 {
     char buf[16384];
