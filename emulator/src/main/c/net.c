@@ -614,6 +614,14 @@ void emu_conn_process(conn *c)
 static void conn_on_fin(conn *c)
 {
     c->peer_fin = 1;
+    if (c->flushing) {
+        /* Another thread is writing this connection with the lock released: what it writes went to the
+         * socket before the FIN was read, and its sends complete as written once it returns (on HTTP/2 the
+         * FIN ends every stream, even those whose last frame is in that write). It acts on the FIN then. */
+        c->fin_deferred = 1;
+        conn_set_reading(c, 0); /* the FIN stays readable: no loop on it meanwhile */
+        return;
+    }
     if (c->cur != NULL && c->cur->opaque) {
         /* F-148: the client half-closed its opaque stream: the reads get what arrived, then ERROR_HANDLE_EOF;
          * the application may still write (a WebSocket close frame) until it ends the stream (F-150).
@@ -637,6 +645,12 @@ static void conn_on_fin(conn *c)
     c->close_after_flush = 1;
     if (c->cur) c->cur->close_after = 1;
     conn_set_reading(c, 0);
+}
+
+void emu_conn_deferred_fin(conn *c)
+{
+    c->fin_deferred = 0;
+    conn_on_fin(c);
 }
 
 /* recv() on the socket, or SSL_read on a TLS connection, with recv()'s results. */

@@ -276,4 +276,5 @@ void emu_conn_flush(conn *c)
     }
     if (!want && c->close_after_flush && !c->closing && c->cur == NULL) emu_conn_begin_close(c);
     emu_conn_account(c);
+    if (c->fin_deferred && !c->closed) emu_conn_deferred_fin(c); /* read during the write (net.c) */
 }

@@ -152,6 +152,7 @@ typedef struct conn {
     int writing;           /* EPOLLOUT armed */
     unsigned armed;        /* the events epoll has for the socket: an unchanged set is not set again */
     int peer_fin;
+    int fin_deferred;      /* the FIN came during another thread's write: the writer acts on it once done (net.c) */
     int rdhup_seen;        /* the client's FIN is behind unread bytes while reading is paused: no EPOLLRDHUP until read */
     int closing;           /* lingering close after the last response */
     int closed;
@@ -335,6 +336,7 @@ void emu_h2_req_finished(req *r);     /* the final send is on the wire: the stre
 ULONG emu_h2_respond(req *r, USHORT status, const char *const *names, const size_t *name_lens,
                      const char *const *values, const size_t *value_lens, size_t n, ULONG flags);
 ULONG emu_h2_trailers(conn *sc, const HTTP_UNKNOWN_HEADER *t, USHORT count);
+void emu_conn_deferred_fin(conn *c);  /* net.c: by the writer, once its write has returned */
 int emu_tls_alpn_h2(conn *c);         /* tls.c: the handshake chose "h2" */
 
 /* api.c */

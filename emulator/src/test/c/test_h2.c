@@ -963,6 +963,7 @@ static server *g_probe_srv;
 static HTTP_REQUEST_ID g_probe_a, g_probe_b;
 static OVERLAPPED g_probe_ov;
 static ULONG g_probe_send_rc, g_probe_cancel_rc;
+static int g_probe_fin_fd = -1; /* instead of the helper: the client's socket, half-closed after the write */
 
 static void *probe_main(void *arg)
 {
@@ -986,6 +987,12 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
     if (__atomic_load_n(&g_probing, __ATOMIC_ACQUIRE) && pthread_equal(pthread_self(), g_probe_thread)) {
         __atomic_store_n(&g_probing, 0, __ATOMIC_RELEASE); /* the first write of the call only */
         g_writes_seen++;
+        if (g_probe_fin_fd >= 0) {
+            ssize_t n = real(fd, buf, len, flags);
+            shutdown(g_probe_fin_fd, SHUT_WR);
+            usleep(200000); /* the loop thread reads the FIN once this write lets go of the SSL object */
+            return n;
+        }
         sem_post(&g_probe_go);
         struct timespec t;
         clock_gettime(CLOCK_REALTIME, &t);
@@ -1055,6 +1062,49 @@ static void test_a_stream_ends_during_its_own_write(void)
     server_close(&s);
     sem_destroy(&g_probe_go);
     sem_destroy(&g_probe_done);
+    CHECK(counters_zero(3000));
+}
+
+/* The client closes right after the write that carries a stream's last frame, and the loop reads that FIN
+ * before the writer is back: the bytes went out before it, so the send completes with NO_ERROR, as on a
+ * connection the client closes after reading the response; the FIN then ends the connection. */
+static void test_a_fin_during_the_write_of_a_last_frame(void)
+{
+    server s;
+    server_open(&s, 0);
+    cl c;
+    CHECK(strcmp(cl_connect(&c, s.tcp_port, H2, H2_LEN, 65535), "h2") == 0);
+    cl_request(&c, "GET", "/a", NULL, 0, NULL, 0, 0);
+    static char ba[8192] __attribute__((aligned(8)));
+    HTTP_REQUEST *ra = receive(&s, &c, ba, sizeof(ba));
+    if (ra != NULL) {
+        HTTP_CONNECTION_ID cid = ra->ConnectionId;
+        HTTP_RESPONSE resp = ok_response();
+        HTTP_DATA_CHUNK ch = mem_chunk("ay", 2);
+        resp.EntityChunkCount = 1;
+        resp.pEntityChunks = &ch;
+        OVERLAPPED ov;
+        memset(&ov, 0, sizeof(ov));
+        g_writes_seen = 0;
+        g_probe_fin_fd = c.fd;
+        g_probe_thread = pthread_self();
+        __atomic_store_n(&g_probing, 1, __ATOMIC_RELEASE);
+        ULONG rc = HttpSendHttpResponse(s.queue, ra->RequestId, 0, &resp, NULL, NULL, NULL, 0, &ov, NULL);
+        __atomic_store_n(&g_probing, 0, __ATOMIC_RELEASE);
+        g_probe_fin_fd = -1;
+        CHECK_EQ(g_writes_seen, 1);
+        CHECK(rc == NO_ERROR || rc == ERROR_IO_PENDING);
+        ULONG st = 1;
+        CHECK(wait_ov(NULL, &s, &ov, &st, NULL, 3000));
+        CHECK_EQ(st, NO_ERROR);
+        /* The FIN was acted on: the stream's connection is gone, its wait completes at once (F-74). */
+        memset(&ov, 0, sizeof(ov));
+        rc = HttpWaitForDisconnectEx(s.queue, cid, 0, &ov);
+        CHECK(rc == NO_ERROR || rc == ERROR_IO_PENDING);
+        CHECK(wait_ov(NULL, &s, &ov, &st, NULL, 3000));
+    }
+    cl_close(&c);
+    server_close(&s);
     CHECK(counters_zero(3000));
 }
 
@@ -1399,6 +1449,7 @@ int main(int argc, char **argv)
     RUN(test_server_resets);
     RUN(test_cancel_with_frames_queued);
     RUN(test_a_stream_ends_during_its_own_write);
+    RUN(test_a_fin_during_the_write_of_a_last_frame);
     RUN(test_trailers);
     RUN(test_client_resets);
     RUN(test_large_bodies_and_flow_control);
