@@ -1003,6 +1003,21 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
     return real(fd, buf, len, flags);
 }
 
+/* A response "ay" to id, sent overlapped with the probe armed for this thread's first write. */
+static ULONG probed_send(server *s, HTTP_REQUEST_ID id, ULONG flags, OVERLAPPED *ov)
+{
+    HTTP_RESPONSE resp = ok_response();
+    HTTP_DATA_CHUNK ch = mem_chunk("ay", 2);
+    resp.EntityChunkCount = 1;
+    resp.pEntityChunks = &ch;
+    memset(ov, 0, sizeof(*ov));
+    g_probe_thread = pthread_self();
+    __atomic_store_n(&g_probing, 1, __ATOMIC_RELEASE);
+    ULONG rc = HttpSendHttpResponse(s->queue, id, flags, &resp, NULL, NULL, NULL, 0, ov, NULL);
+    __atomic_store_n(&g_probing, 0, __ATOMIC_RELEASE);
+    return rc;
+}
+
 static void test_a_stream_ends_during_its_own_write(void)
 {
     server s;
@@ -1024,18 +1039,9 @@ static void test_a_stream_ends_during_its_own_write(void)
         memset(&g_probe_ov, 0, sizeof(g_probe_ov));
         pthread_t t;
         pthread_create(&t, NULL, probe_main, NULL);
-        HTTP_RESPONSE resp = ok_response();
-        HTTP_DATA_CHUNK ch = mem_chunk("ay", 2);
-        resp.EntityChunkCount = 1;
-        resp.pEntityChunks = &ch;
-        OVERLAPPED ov;
-        memset(&ov, 0, sizeof(ov));
-        g_probe_thread = pthread_self();
-        __atomic_store_n(&g_probing, 1, __ATOMIC_RELEASE);
         /* MORE_DATA: A's request stays live, so the helper can cancel it (F-64: not once the final send is issued). */
-        ULONG rc = HttpSendHttpResponse(s.queue, ra->RequestId, HTTP_SEND_RESPONSE_FLAG_MORE_DATA, &resp, NULL, NULL, NULL,
-                                        0, &ov, NULL);
-        __atomic_store_n(&g_probing, 0, __ATOMIC_RELEASE);
+        OVERLAPPED ov;
+        ULONG rc = probed_send(&s, ra->RequestId, HTTP_SEND_RESPONSE_FLAG_MORE_DATA, &ov);
         if (g_writes_under_lock) sem_wait(&g_probe_done); /* the helper finishes once the lock is free */
         pthread_join(t, NULL);
         CHECK_EQ(g_writes_seen, 1);
@@ -1079,18 +1085,10 @@ static void test_a_fin_during_the_write_of_a_last_frame(void)
     HTTP_REQUEST *ra = receive(&s, &c, ba, sizeof(ba));
     if (ra != NULL) {
         HTTP_CONNECTION_ID cid = ra->ConnectionId;
-        HTTP_RESPONSE resp = ok_response();
-        HTTP_DATA_CHUNK ch = mem_chunk("ay", 2);
-        resp.EntityChunkCount = 1;
-        resp.pEntityChunks = &ch;
-        OVERLAPPED ov;
-        memset(&ov, 0, sizeof(ov));
         g_writes_seen = 0;
         g_probe_fin_fd = c.fd;
-        g_probe_thread = pthread_self();
-        __atomic_store_n(&g_probing, 1, __ATOMIC_RELEASE);
-        ULONG rc = HttpSendHttpResponse(s.queue, ra->RequestId, 0, &resp, NULL, NULL, NULL, 0, &ov, NULL);
-        __atomic_store_n(&g_probing, 0, __ATOMIC_RELEASE);
+        OVERLAPPED ov;
+        ULONG rc = probed_send(&s, ra->RequestId, 0, &ov);
         g_probe_fin_fd = -1;
         CHECK_EQ(g_writes_seen, 1);
         CHECK(rc == NO_ERROR || rc == ERROR_IO_PENDING);
