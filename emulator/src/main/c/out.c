@@ -5,9 +5,10 @@
  * go to the socket, and a caller that frees or rewrites one early sends wrong bytes here too.
  *
  * One thread at a time writes a connection (conn.flushing), with the global lock released around the
- * socket call (and around SSL_write on TLS), so the emulator's lock is not held during I/O. While a write is in progress nothing the
- * writer reads may go: an abort leaves the socket, the pieces and the send completions to the writer
- * (emu_conn_bury), so no caller buffer is handed back while it may still be read.
+ * socket call (around SSL_write on TLS), so the emulator's lock is not held during I/O. While a write is
+ * in progress nothing the writer reads may go: an abort leaves the socket, the pieces and the send
+ * completions to the writer (emu_conn_bury), so no caller buffer is handed back while it may still be
+ * read; a FIN read meanwhile waits for the writer too (net.c).
  *
  * HTTP/2 (h2.c): the TCP connection's pieces interleave the frames of many streams. A piece may belong
  * to a stream's connection (its owner): the stream's send completions count the owner's bytes as they

@@ -4,7 +4,8 @@
  * over the non-blocking socket driven by net.c's epoll loop, what every request then reports
  * (pSslInfo, the SslProtocol request info, the SNI property: F-120, F-121, F-128..F-131), and client
  * certificates, at the handshake or by renegotiation (HttpReceiveClientCertificate, F-122..F-127).
- * Every call on a connection's SSL is made under g_emu_lock: one SSL object is not safe for two threads.
+ * Every call on a connection's SSL is made under its own lock (ssl_mu), taken after g_emu_lock or, by the
+ * connection's writer, without it: one SSL object is not safe for two threads.
  */
 #define _GNU_SOURCE
 #include "tls.h"
