@@ -72,13 +72,21 @@ static int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen, con
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* The SSL object is used under c->ssl_mu, always taken after g_emu_lock (or without it, by the writer
+ * alone): one SSL object is not safe for two threads, and the connection's writer encrypts and sends with
+ * the global lock released, as a plain connection's writer sends (out.c). Under it only OpenSSL runs, with
+ * the handshake's callbacks and info_build; the connection's fields change after it is released, so
+ * nothing called under it takes it again. */
+static void ssl_enter(conn *c) { pthread_mutex_lock(&c->ssl_mu); }
+static void ssl_leave(conn *c) { pthread_mutex_unlock(&c->ssl_mu); }
+
 int emu_tls_alpn_h2(conn *c)
 {
     const unsigned char *p = NULL;
     unsigned int n = 0;
-    pthread_mutex_lock(&c->ssl_mu);
+    ssl_enter(c);
     SSL_get0_alpn_selected(c->ssl, &p, &n);
-    pthread_mutex_unlock(&c->ssl_mu);
+    ssl_leave(c);
     return n == 2 && memcmp(p, "h2", 2) == 0;
 }
 
@@ -311,13 +319,6 @@ static int info_build(conn *c)
 }
 
 /* ---- the byte stream ---- */
-
-/* The SSL object is used under c->ssl_mu, always taken after g_emu_lock (or without it, by the writer
- * alone), and never held while anything else is called: one SSL object is not safe for two threads, and
- * the connection's writer encrypts and sends with the global lock released, as a plain connection's
- * writer sends (out.c). */
-static void ssl_enter(conn *c) { pthread_mutex_lock(&c->ssl_mu); }
-static void ssl_leave(conn *c) { pthread_mutex_unlock(&c->ssl_mu); }
 
 /* An SSL_read result as recv() would give it; err is SSL_get_error's, taken under ssl_mu. */
 static ssize_t read_result(conn *c, int err)
